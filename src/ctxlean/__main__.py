@@ -1,0 +1,5 @@
+import sys
+
+from ctxlean.cli import main
+
+sys.exit(main())

@@ -1,0 +1,41 @@
+"""Where ctxlean keeps its data, and which project a hook call belongs to."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PLUGIN_ID = "ctxlean-ctxlean"  # <plugin>-<marketplace>: the name Claude Code gives the plugin's data dir
+
+
+def claude_config_dir() -> Path:
+    return Path(os.environ.get("CLAUDE_CONFIG_DIR") or Path.home() / ".claude")
+
+
+def plugin_data_dir() -> Path:
+    """The per-plugin persistent dir Claude Code passes to hooks as CLAUDE_PLUGIN_DATA."""
+    return Path(os.environ.get("CLAUDE_PLUGIN_DATA") or claude_config_dir() / "plugins" / "data" / PLUGIN_ID)
+
+
+def data_dir() -> Path:
+    """CTXLEAN_STORE, else Claude Code's plugin data dir when running as the plugin, else XDG data."""
+    if os.environ.get("CTXLEAN_STORE"):
+        return Path(os.environ["CTXLEAN_STORE"])
+    if os.environ.get("CLAUDE_PLUGIN_DATA"):
+        return Path(os.environ["CLAUDE_PLUGIN_DATA"])
+    xdg = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(xdg) / "ctxlean"
+
+
+def store_path() -> Path:
+    return data_dir() / "store.sqlite3"
+
+
+def error_log_path() -> Path:
+    return data_dir() / "errors.log"
+
+
+def project_of(cwd: str | None = None) -> str:
+    """The project a call belongs to: Claude Code's project dir, else the given cwd, else ours."""
+    root = os.environ.get("CLAUDE_PROJECT_DIR") or cwd or os.getcwd()
+    return os.path.realpath(root)

@@ -1,0 +1,53 @@
+"""The payload store: content-addressed, compressed, scoped by project.
+
+`open_store()` returns the embedded SQLite store at the configured path. Handles are `ctx_` plus the first
+16 hex digits of the payload's sha256, so the same payload always gets the same handle.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+HANDLE_RE = re.compile(r"ctx_[0-9a-f]{16}")
+
+
+class StoreError(Exception):
+    """The store cannot be used (unwritable, corrupt, ...)."""
+
+
+class HandleError(LookupError):
+    """A handle that is malformed, unknown, or not visible from this project. The message is for the model."""
+
+
+@dataclass(frozen=True)
+class PayloadInfo:
+    handle: str
+    project: str
+    tool: str
+    kind: str
+    description: str
+    size: int
+    lines: int
+    created: float
+
+
+def handle_for(sha256_hex: str) -> str:
+    return "ctx_" + sha256_hex[:16]
+
+
+def check_handle(handle: object) -> str:
+    """The handle, stripped, if well-formed; else HandleError with a hint."""
+    if not isinstance(handle, str) or not HANDLE_RE.fullmatch(handle.strip()):
+        shown = repr(handle)[:60]
+        raise HandleError(f"malformed handle {shown}: handles look like ctx_ followed by 16 hex digits, "
+                          "e.g. ctx_0123456789abcdef (list_details() shows this project's handles)")
+    return handle.strip()
+
+
+def open_store(path: Path | None = None):
+    from ctxlean.paths import store_path
+    from ctxlean.store.sqlite import SqliteStore
+
+    return SqliteStore(path or store_path())
