@@ -11,7 +11,7 @@ import re
 import time
 from collections.abc import Iterator
 
-from ctxlean.mcp_server import jsonpath
+from ctxlean.mcp_server import jsonpath as jsonpath_lib
 from ctxlean.store import HandleError, check_handle
 from ctxlean.tokens import BYTES_PER_TOKEN, estimate_tokens
 
@@ -94,35 +94,35 @@ def _jsonpath_rows(store, handle: str, project: str, path: str, size: int) -> It
     except (ValueError, UnicodeDecodeError) as exc:
         raise FetchError(f"payload is not JSON ({exc}); use grep= or lines= instead") from exc
     try:
-        found = jsonpath.evaluate(document, path)
-    except jsonpath.JsonPathError as exc:
+        found = jsonpath_lib.evaluate(document, path)
+    except jsonpath_lib.JsonPathError as exc:
         raise FetchError(str(exc)) from exc
     text = json.dumps(found[0] if len(found) == 1 else found, indent=1, ensure_ascii=False, sort_keys=False)
     return enumerate(text.splitlines(), 1)
 
 
 def fetch_detail(store, project: str, handle: str, lines: str | int | None = None, grep: str | None = None,
-                 jsonpath_expr: str | None = None, page: int = 1, budget_tokens: int = 2000) -> str:
+                 jsonpath: str | None = None, page: int = 1, budget_tokens: int = 2000) -> str:
     """A bounded slice of a stored payload, with a header saying what it is and how to continue."""
     handle = check_handle(handle)
     info = store.info(handle, project)
     if not isinstance(page, int) or page < 1:
         raise FetchError(f"page={page!r}: pages are numbered from 1")
-    selectors = [name for name, value in (("lines", lines), ("grep", grep), ("jsonpath", jsonpath_expr))
+    selectors = [name for name, value in (("lines", lines), ("grep", grep), ("jsonpath", jsonpath))
                  if value not in (None, "")]
     if len(selectors) > 1:
         raise FetchError(f"use one of lines=, grep=, jsonpath= per call (got {', '.join(selectors)})")
     if lines not in (None, ""):
         first, last = _parse_lines(lines)
-        rows = ((n, t) for n, t in _iter_lines(store, handle, project, first) if last is None or n <= last)
+        rows = _iter_lines(store, handle, project, first)
         if last is not None:
             rows = _stop_after(rows, last)
         what, again = f"lines {first}-{last or info.lines}", f'lines="{lines}", '
     elif grep not in (None, ""):
         rows, what, again = _grep_rows(store, handle, project, grep), f"lines matching {grep!r}", f"grep={grep!r}, "
-    elif jsonpath_expr not in (None, ""):
-        rows = _jsonpath_rows(store, handle, project, jsonpath_expr, info.size)
-        what, again = f"jsonpath {jsonpath_expr!r} (lines of the result)", f"jsonpath={jsonpath_expr!r}, "
+    elif jsonpath not in (None, ""):
+        rows = _jsonpath_rows(store, handle, project, jsonpath, info.size)
+        what, again = f"jsonpath {jsonpath!r} (lines of the result)", f"jsonpath={jsonpath!r}, "
     else:
         rows, what, again = _iter_lines(store, handle, project), "all lines", ""
     head = f"[ctxlean] {handle} ({info.tool}, {info.size:,} bytes, {info.lines:,} lines): {what}, page {page}"

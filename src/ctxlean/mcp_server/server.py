@@ -38,7 +38,7 @@ def build_server():
         their line numbers), or jsonpath="$.items[0].id" (JSON payloads). With none, pages through the
         whole output. Answers are bounded (about 2,000 tokens) and end with the call for the next page.
         """
-        return call(fetch.fetch_detail, handle, lines=lines, grep=grep, jsonpath_expr=jsonpath, page=page,
+        return call(fetch.fetch_detail, handle, lines=lines, grep=grep, jsonpath=jsonpath, page=page,
                     budget_tokens=cfg.fetch_budget_tokens)
 
     @server.tool(structured_output=False)
