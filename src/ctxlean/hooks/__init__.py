@@ -17,18 +17,32 @@ HANDLERS: dict[str, tuple[str, str]] = {
 }
 
 
-def run(event_name: str, raw: bytes) -> str:
-    """The text the hook prints for this event input ('' for nothing). Never raises."""
+def answer(event_name: str, event: object) -> dict | None:
+    """The handler's answer to one parsed event, or None for no answer. Never raises.
+
+    Shared by the command hook (`run`) and the Agent SDK's in-process callbacks (ctxlean.sdk), so both
+    fail open the same way: on any error the error is logged and the session goes on unchanged.
+    """
     from ctxlean.errorlog import log_error
 
     try:
-        event = json.loads(raw)
         if not isinstance(event, dict):
             raise ValueError(f"hook input is {type(event).__name__}, not an object")
         module = importlib.import_module(HANDLERS[event_name][0])
-        answer = module.handle(event)
-        return json.dumps(answer, ensure_ascii=False) if answer else ""
+        return module.handle(event) or None
     except Exception as exc:  # fail open: the original tool output reaches the model
+        log_error(f"hook {event_name} failed", exc)
+        return None
+
+
+def run(event_name: str, raw: bytes) -> str:
+    """The text the hook prints for this event input ('' for nothing). Never raises."""
+    try:
+        result = answer(event_name, json.loads(raw))
+        return json.dumps(result, ensure_ascii=False) if result else ""
+    except (ValueError, TypeError) as exc:  # not JSON in, or an answer that JSON cannot encode
+        from ctxlean.errorlog import log_error
+
         log_error(f"hook {event_name} failed", exc)
         return ""
 
