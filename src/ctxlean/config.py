@@ -12,10 +12,8 @@ Every field can be set from the environment as CTXLEAN_<FIELD>, e.g. CTXLEAN_OFF
 
 from __future__ import annotations
 
-import copy
 import fnmatch
 import os
-from pathlib import Path
 
 
 class ConfigError(ValueError):
@@ -41,7 +39,7 @@ class Config:
 
     def __init__(self, **values):
         for name, default in FIELDS.items():
-            setattr(self, name, values.pop(name) if name in values else copy.copy(default))
+            setattr(self, name, values.pop(name) if name in values else _fresh(default))
         if values:
             raise ConfigError(f"unknown setting(s): {', '.join(values)}")
 
@@ -64,6 +62,11 @@ class Config:
 
     def offloads(self, tool: str) -> bool:
         return any(fnmatch.fnmatchcase(tool, p) for p in self.offload_tools)
+
+
+def _fresh(default):
+    """A default that instances must not share (the dict of per-tool overrides) is copied."""
+    return dict(default) if isinstance(default, dict) else default
 
 
 FIELDS = {name: value for name, value in vars(Config).items()
@@ -103,34 +106,34 @@ def _apply(values: dict, source: dict, where: str) -> None:
             values[key] = _coerce(key, value, where)
 
 
-def _read_toml(path: Path) -> dict:
-    if not path.is_file():
+def _read_toml(path: str) -> dict:
+    if not os.path.isfile(path):
         return {}
     import tomllib
 
     try:
-        with path.open("rb") as fh:
+        with open(path, "rb") as fh:
             return tomllib.load(fh)
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"{path}: {exc}") from exc
 
 
-def user_config_path() -> Path:
-    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
-    return Path(base) / "ctxlean" / "config.toml"
+def user_config_path() -> str:
+    base = os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
+    return os.path.join(base, "ctxlean", "config.toml")
 
 
-def project_config_path(project_dir: str) -> Path:
-    return Path(project_dir) / ".claude" / "ctxlean.toml"
+def project_config_path(project_dir: str) -> str:
+    return os.path.join(project_dir, ".claude", "ctxlean.toml")
 
 
 def load(project_dir: str | None = None, environ: dict | None = None) -> Config:
     env = os.environ if environ is None else environ
     values: dict = {}
-    _apply(values, _read_toml(user_config_path()), str(user_config_path()))
+    _apply(values, _read_toml(user_config_path()), user_config_path())
     if project_dir:
         path = project_config_path(project_dir)
-        _apply(values, _read_toml(path), str(path))
+        _apply(values, _read_toml(path), path)
     _apply(values, {name: env[f"CTXLEAN_{name.upper()}"] for name in FIELDS
                     if f"CTXLEAN_{name.upper()}" in env and name != "tools"}, "environment")
     return Config(**values)
