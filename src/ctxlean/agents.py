@@ -10,8 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-PLUGIN_TOOL_PREFIX = "mcp__plugin_ctxlean_ctxlean__"  # plugin "ctxlean", server "ctxlean"
-SDK_TOOL_PREFIX = "mcp__ctxlean__"  # the SDK's in-process server "ctxlean"
+from ctxlean.paths import PLUGIN_TOOL_PREFIX, SDK_TOOL_PREFIX
 
 
 class AgentFileError(ValueError):

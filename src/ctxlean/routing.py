@@ -8,18 +8,23 @@ turns to Sonnet, planning and hard decisions to the session's own model ("inheri
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
-from pathlib import Path
+import os
 
-POLICY_PATH = Path(__file__).parent / "data" / "routing.toml"
+# Read by config when a user sets [routing], i.e. possibly on the hook path: no dataclasses, no pathlib.
+POLICY_PATH = os.path.join(os.path.dirname(__file__), "data", "routing.toml")
 INHERIT = "inherit"  # the session's main model (an AgentDefinition with model="inherit" runs on it)
 
 
-@dataclass(frozen=True)
 class Step:
-    kind: str
-    model: str  # alias, "inherit", or a full model id
-    what: str  # one line: which work this kind covers
+    """One kind of step: its model (an alias, "inherit", or a full model id) and which work it covers."""
+
+    __slots__ = ("kind", "model", "what")
+
+    def __init__(self, kind: str, model: str, what: str):
+        self.kind, self.model, self.what = kind, model, what
+
+    def __repr__(self) -> str:
+        return f"Step({self.kind!r}, model={self.model!r})"
 
 
 @functools.cache
@@ -27,7 +32,7 @@ def default_policy() -> dict[str, Step]:
     """The shipped policy (read once): kind -> Step, in file order."""
     import tomllib
 
-    with POLICY_PATH.open("rb") as fh:
+    with open(POLICY_PATH, "rb") as fh:
         steps = tomllib.load(fh)["steps"]
     return {kind: Step(kind, entry["model"], entry["what"]) for kind, entry in steps.items()}
 
