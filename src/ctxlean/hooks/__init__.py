@@ -17,8 +17,8 @@ HANDLERS: dict[str, tuple[str, str]] = {
 }
 
 
-def answer(event_name: str, event: object) -> dict | None:
-    """The handler's answer to one parsed event, or None for no answer. Never raises.
+def answer(event_name: str, event: object) -> dict | str | None:
+    """The handler's answer to one parsed event (JSON object, or plain text), None for none. Never raises.
 
     Shared by the command hook (`run`) and the Agent SDK's in-process callbacks (ctxlean.sdk), so both
     fail open the same way: on any error the error is logged and the session goes on unchanged.
@@ -39,6 +39,8 @@ def run(event_name: str, raw: bytes) -> str:
     """The text the hook prints for this event input ('' for nothing). Never raises."""
     try:
         result = answer(event_name, json.loads(raw))
+        if isinstance(result, str):
+            return result
         return json.dumps(result, ensure_ascii=False) if result else ""
     except (ValueError, TypeError) as exc:  # not JSON in, or an answer that JSON cannot encode
         from ctxlean.errorlog import log_error

@@ -70,7 +70,7 @@ def ctxlean_options(options: ClaudeAgentOptions | None = None, *, hooks: bool = 
         from ctxlean.sdk.hooks import hook_matchers
 
         merged = {event: list(matchers) for event, matchers in (options.hooks or {}).items()}
-        for event, matchers in hook_matchers()[0].items():
+        for event, matchers in hook_matchers().items():
             merged.setdefault(event, []).extend(matchers)
         changes["hooks"] = merged
     if agents:

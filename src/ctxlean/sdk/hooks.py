@@ -4,13 +4,16 @@ The plugin's hooks.json is the one list of which events ctxlean hooks and with w
 command there is `ctxlean-shim hook <event>`. Here every such entry becomes a HookMatcher whose callback
 hands the event to the same handler module the command hook runs (ctxlean.hooks.answer), in a worker
 thread, and fails open the same way: an error is logged and the callback answers {} (no decision).
+
+Every event hooks.json names is registered, including ones the Python SDK's HookEvent type does not list:
+the CLI fires SDK callbacks for them too (SessionStart after a compaction was observed on Claude Code
+2.1.330).
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-import typing
 from pathlib import Path
 
 from ctxlean.hooks import HANDLERS, answer
@@ -20,13 +23,6 @@ def plugin_hooks_path() -> Path:
     from ctxlean.install import marketplace_dir
 
     return marketplace_dir() / "plugin" / "hooks" / "hooks.json"
-
-
-def sdk_events() -> set[str]:
-    """Hook events the Python SDK can register in-process callbacks for (its HookEvent type)."""
-    from claude_agent_sdk.types import HookEvent
-
-    return {value for literal in typing.get_args(HookEvent) for value in typing.get_args(literal)}
 
 
 def command_hooks(path: Path | None = None) -> list[tuple[str, str | None, str, float | None]]:
@@ -43,28 +39,31 @@ def command_hooks(path: Path | None = None) -> list[tuple[str, str | None, str, 
 
 
 def callback(handler: str):
-    """An SDK hook callback running ctxlean's `handler` on the event; {} when it has nothing to say."""
+    """An SDK hook callback running ctxlean's `handler` on the event; {} when it has nothing to say.
+
+    A plain-text answer (a command hook's stdout: PreCompact's compaction instructions) is returned as
+    systemMessage, which Claude Code adds to the compaction prompt as "Additional Instructions" when an
+    SDK callback answers PreCompact (observed on 2.1.330; a bare string is rejected there).
+    """
 
     async def ctxlean_hook(input_data: dict, tool_use_id: str | None, context) -> dict:
-        return await asyncio.to_thread(answer, handler, dict(input_data)) or {}
+        result = await asyncio.to_thread(answer, handler, dict(input_data))
+        if isinstance(result, str):
+            return {"systemMessage": result}
+        return result or {}
 
     ctxlean_hook.__qualname__ = f"ctxlean_hook[{handler}]"
     return ctxlean_hook
 
 
-def hook_matchers(path: Path | None = None) -> tuple[dict[str, list], list[str]]:
-    """({event: [HookMatcher]}, events skipped because the Python SDK cannot register them in process)."""
+def hook_matchers(path: Path | None = None) -> dict[str, list]:
+    """{event: [HookMatcher]} for every ctxlean command hook in hooks.json."""
     from claude_agent_sdk import HookMatcher
 
-    supported = sdk_events()
     matchers: dict[str, list] = {}
-    skipped = []
     for event, matcher, handler, timeout in command_hooks(path):
         if handler not in HANDLERS:
             raise LookupError(f"hooks.json runs `ctxlean hook {handler}`, which ctxlean.hooks.HANDLERS lacks")
-        if event not in supported:
-            skipped.append(event)
-            continue
         matchers.setdefault(event, []).append(HookMatcher(matcher=matcher, hooks=[callback(handler)],
                                                           timeout=timeout))
-    return matchers, skipped
+    return matchers
