@@ -38,3 +38,24 @@ def test_bad_routing_config_names_the_file_and_the_step(tmp_path, body, message)
     with pytest.raises(config.ConfigError, match=message) as caught:
         config.load(str(project))
     assert "ctxlean.toml" in str(caught.value)
+
+
+def agent_call(project, **tool_input) -> dict:
+    return {"hook_event_name": "PreToolUse", "tool_name": "Agent", "cwd": str(project),
+            "tool_input": {"description": "d", "prompt": "p", **tool_input}}
+
+
+def test_route_agent_hook_applies_config_overrides_to_ctxlean_agents_only(tmp_path):
+    from ctxlean.hooks import answer
+
+    project = tmp_path / "proj"
+    (project / ".claude").mkdir(parents=True)
+    (project / ".claude" / "ctxlean.toml").write_text(
+        '[routing]\nclassify = "sonnet"\nextract = "claude-sonnet-5-5"\n')
+    routed = answer("route-agent", agent_call(project, subagent_type="ctxlean:classify"))
+    assert routed["hookSpecificOutput"]["updatedInput"] == {"description": "d", "prompt": "p",
+                                                           "subagent_type": "ctxlean:classify", "model": "sonnet"}
+    assert answer("route-agent", agent_call(project, subagent_type="ctxlean:digest")) is None  # no override
+    assert answer("route-agent", agent_call(project, subagent_type="ctxlean:classify", model="opus")) is None
+    assert answer("route-agent", agent_call(project, subagent_type="classify")) is None  # not ctxlean's agent
+    assert answer("route-agent", agent_call(project, subagent_type="ctxlean:extract")) is None  # not an alias

@@ -201,3 +201,33 @@ def test_sdk_session_with_ctxlean_options_delegates_to_each_agent_on_haiku(tmp_p
     assert any("haiku" in model for model in result.model_usage)  # the SDK accounts the subagents to Haiku too
     assert find_handle(requests[1]["body"])  # offloaded by the in-process hook
     check_delegation(requests, SDK_TOOL_PREFIX)
+
+
+def test_routing_config_moves_a_plugin_agent_to_another_model(tmp_path):
+    """[routing] classify = "sonnet" in the project's config: ctxlean:classify runs on Sonnet, digest stays on
+    Haiku, and an explicit model chosen by the main agent is left alone."""
+    project = make_project(tmp_path)
+    (project / ".claude").mkdir()
+    (project / ".claude" / "ctxlean.toml").write_text('[routing]\nclassify = "sonnet"\nformat = "sonnet"\n')
+    calls = [{"subagent_type": "ctxlean:classify"}, {"subagent_type": "ctxlean:digest"},
+             {"subagent_type": "ctxlean:format", "model": "haiku"}]
+
+    def main_turn(req):
+        done = sum(1 for name in tool_use_names(req.body).values() if name == "Agent")
+        if done == len(calls):
+            return reply(text("routed"))
+        return reply(tool_use("Agent", {**calls[done], "description": "step", "prompt": f"step {done}",
+                                        "run_in_background": False}))
+
+    script = Script([Rule("subagent", match=has_agent_header, respond=reply(text("ok"))),
+                     Rule("main", match=not_(has_agent_header), respond=main_turn)])
+    home = tmp_path / "home"
+    with FakeAnthropic(script) as api:
+        install_plugin(home, project, api.url)
+        run = run_claude("route", home=home, cwd=project, base_url=api.url, timeout=240)
+        assert run.rc == 0 and run.result["result"] == "routed", run.stderr[-2000:]
+        requests = api.model_requests()
+    agents = load_agents()
+    models = {agent_of(r["body"], agents): r["body"]["model"] for r in requests
+              if "x-claude-code-agent-id" in r["headers"]}
+    assert "sonnet" in models["classify"] and "haiku" in models["digest"] and "haiku" in models["format"]

@@ -13,6 +13,7 @@ import sys
 
 # event argument -> (module, when Claude Code calls it)
 HANDLERS: dict[str, tuple[str, str]] = {
+    "route-agent": ("ctxlean.hooks.route_agent", "before an Agent call: apply [routing] to ctxlean's agents"),
     "post-tool-use": ("ctxlean.hooks.post_tool_use", "after a tool ran: offload a big output"),
 }
 
