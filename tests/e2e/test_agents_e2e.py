@@ -175,6 +175,9 @@ def test_claude_code_delegates_to_each_plugin_agent_on_haiku(tmp_path):
         requests = api.model_requests()
     assert find_handle(requests[1]["body"])  # the log was offloaded before the main agent delegated
     check_delegation(requests, PLUGIN_TOOL_PREFIX)
+    # The main agent is told about the agents and the delegation skill under the plugin's names.
+    offered = json.dumps(requests[0]["body"])
+    assert "- ctxlean:delegate: " in offered and all(f"- ctxlean:{name}: " in offered for name in load_agents())
 
 
 def test_sdk_session_with_ctxlean_options_delegates_to_each_agent_on_haiku(tmp_path, monkeypatch):
