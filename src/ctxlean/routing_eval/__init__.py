@@ -80,37 +80,46 @@ def _parse(argv: list[str]) -> argparse.Namespace:
     return args
 
 
+def run_all(tasks: list[Task], reference: str, candidate: str | None, jobs: int, offline: bool, cfg):
+    """run_pairs in a private HOME and payload store (the eval's payloads stay out of the user's store, the
+    user's settings and CLAUDE.md out of the sessions), against the fake API when offline."""
+    previous = os.environ.get("CTXLEAN_STORE")
+    with tempfile.TemporaryDirectory(prefix="ctxlean-routing-eval-") as tmp:
+        root = Path(tmp)
+        (root / "home").mkdir()
+        os.environ["CTXLEAN_STORE"] = str(root / "store")
+        env = {"HOME": str(root / "home"), "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1"}
+        try:
+            if not offline:
+                return asyncio.run(run_pairs(tasks, reference, candidate, env, root, jobs, cfg=cfg))
+            from ctxlean.fakeapi import FakeAnthropic
+
+            fake = FakeModel()
+            with FakeAnthropic(fake.script()) as api:
+                env.update(ANTHROPIC_BASE_URL=api.url, ANTHROPIC_API_KEY="offline-fake-key")
+                return asyncio.run(run_pairs(tasks, reference, candidate, env, root, jobs, fake, cfg))
+        finally:
+            if previous is None:
+                os.environ.pop("CTXLEAN_STORE", None)
+            else:
+                os.environ["CTXLEAN_STORE"] = previous
+
+
 def main(argv: list[str]) -> int:
     from ctxlean import config
+    from ctxlean.paths import project_of
     from ctxlean.routing_eval import report
 
     args = _parse(argv)
     offline = args.offline or not os.environ.get("ANTHROPIC_API_KEY")
     tasks = tasks_for(args.agents, args.limit)
-    with tempfile.TemporaryDirectory(prefix="ctxlean-routing-eval-") as tmp:
-        root = Path(tmp)
-        (root / "home").mkdir()
-        # A private store and HOME: the eval's payloads stay out of the user's store, the user's settings and
-        # CLAUDE.md stay out of the sessions.
-        os.environ["CTXLEAN_STORE"] = str(root / "store")
-        env = {"HOME": str(root / "home"), "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1"}
-        print(f"routing eval: {len(tasks)} tasks x 2 models, "
-              f"{'offline (fake API: plumbing only)' if offline else 'against the Anthropic API'}", file=sys.stderr)
-        try:
-            if offline:
-                from ctxlean.fakeapi import FakeAnthropic
-
-                fake = FakeModel()
-                with FakeAnthropic(fake.script()) as api:
-                    env.update(ANTHROPIC_BASE_URL=api.url, ANTHROPIC_API_KEY="offline-fake-key")
-                    pairs = asyncio.run(run_pairs(tasks, args.reference, args.candidate, env, root, args.jobs,
-                                                  fake, config.load()))
-            else:
-                pairs = asyncio.run(run_pairs(tasks, args.reference, args.candidate, env, root, args.jobs,
-                                              cfg=config.load()))
-        except (ValueError, config.ConfigError) as exc:
-            print(f"ctxlean routing-eval: {exc}", file=sys.stderr)
-            return 2
+    print(f"routing eval: {len(tasks)} tasks x 2 models, "
+          f"{'offline (fake API: plumbing only)' if offline else 'against the Anthropic API'}", file=sys.stderr)
+    try:
+        pairs = run_all(tasks, args.reference, args.candidate, args.jobs, offline, config.load(project_of()))
+    except (ValueError, config.ConfigError) as exc:
+        print(f"ctxlean routing-eval: {exc}", file=sys.stderr)
+        return 2
     candidate = args.candidate or "routing policy"
     text = report.render(pairs, args.reference, candidate, offline)
     Path(args.out).write_text(text)
