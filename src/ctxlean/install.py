@@ -29,15 +29,20 @@ class InstallError(RuntimeError):
 
 def find_claude(explicit: str | None = None) -> str:
     """The Claude Code CLI: --claude, $CTXLEAN_CLAUDE, `claude` on PATH, else the one claude-agent-sdk bundles."""
-    for candidate in (explicit, os.environ.get("CTXLEAN_CLAUDE"), shutil.which("claude")):
+    for candidate in (explicit, os.environ.get("CTXLEAN_CLAUDE"), shutil.which("claude"), bundled_claude()):
         if candidate:
-            return candidate
+            return str(candidate)
+    raise InstallError("Claude Code CLI not found: install it, put `claude` on PATH, or pass --claude PATH")
+
+
+def bundled_claude() -> Path | None:
+    """The Claude Code CLI that claude-agent-sdk bundles, if that package is installed."""
     spec = importlib.util.find_spec("claude_agent_sdk")
     if spec and spec.origin:
         bundled = Path(spec.origin).parent / "_bundled" / "claude"
         if bundled.exists():
-            return str(bundled)
-    raise InstallError("Claude Code CLI not found: install it, put `claude` on PATH, or pass --claude PATH")
+            return bundled
+    return None
 
 
 def marketplace_dir() -> Path:

@@ -24,20 +24,23 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+# The MCP tool the ctxlean plugin gives the model (plugin ctxlean, server ctxlean).
+FETCH_DETAIL = "mcp__plugin_ctxlean_ctxlean__fetch_detail"
+
 # Claude Code logs this when a hook's updatedToolOutput does not fit the tool's output schema, and then
 # silently keeps the original output.
 REJECTED_OUTPUT_MARK = "does not match"
 
 
-def bundled_claude() -> Path:
-    """The Claude Code CLI shipped inside the installed claude_agent_sdk package."""
-    import claude_agent_sdk
-
-    return Path(claude_agent_sdk.__file__).parent / "_bundled" / "claude"
-
-
 def claude_executable() -> str:
-    return os.environ.get("CTXLEAN_CLAUDE") or str(bundled_claude())
+    """$CTXLEAN_CLAUDE, else the CLI bundled with claude-agent-sdk: never a `claude` that happens to be on
+    PATH, so tests and the demo run the pinned client."""
+    from ctxlean.install import bundled_claude
+
+    found = os.environ.get("CTXLEAN_CLAUDE") or bundled_claude()
+    if not found:
+        raise FileNotFoundError("no Claude Code CLI: install claude-agent-sdk or set CTXLEAN_CLAUDE")
+    return str(found)
 
 
 def claude_env(home: Path, base_url: str, extra: dict[str, str] | None = None) -> dict[str, str]:
