@@ -30,10 +30,27 @@ class Config:
     summary_budget_tokens: int = 400
     # Upper bound for one fetch_detail answer.
     fetch_budget_tokens: int = 2000
+    # The context budget (tokens): Claude Code compacts here (`ctxlean install --project` sets it up), and
+    # offloading tightens as the context fills towards it. 160k is 80% of a 200k window and well inside a 1M one.
+    context_budget_tokens: int = 160_000
+    # Fractions of the budget: past the soft mark thresholds start tightening and PostToolUse tells the
+    # model the budget state; at the hard mark they reach their tightest (see ctxlean.budget.limits_at).
+    budget_soft_mark: float = 0.6
+    budget_hard_mark: float = 0.85
+    # A Read without a limit of a file bigger than this (tokens, tightening with the fill) is rewritten to
+    # a bounded read, with a note on how to read the rest.
+    read_max_tokens: int = 10_000
     # Tools whose outputs may be offloaded (globs on the tool name).
     offload_tools: tuple[str, ...] = ("Bash", "Read", "Grep", "Glob", "WebFetch", "mcp__*")
     # Per-tool overrides: {glob: {field: value}}.
     tools: dict = dataclasses.field(default_factory=dict)
+
+    def __post_init__(self):
+        if not 0 < self.budget_soft_mark < self.budget_hard_mark <= 1:
+            raise ConfigError(f"budget marks must satisfy 0 < budget_soft_mark < budget_hard_mark <= 1, got "
+                              f"{self.budget_soft_mark} and {self.budget_hard_mark}")
+        if self.context_budget_tokens <= 0:
+            raise ConfigError(f"context_budget_tokens must be positive, got {self.context_budget_tokens}")
 
     def for_tool(self, tool: str) -> Config:
         """This config with the per-tool overrides that match `tool` applied (in file order)."""
