@@ -96,7 +96,7 @@ def test_a_half_written_last_line_is_skipped(tmp_path):
 def test_missing_transcript_and_empty_transcript(tmp_path):
     assert budget.context_use(tmp_path / "nope.jsonl") is None
     (tmp_path / "empty.jsonl").write_text("")
-    assert budget.context_use(tmp_path / "empty.jsonl") == budget.ContextUse(0, 0, 0)
+    assert budget.context_use(tmp_path / "empty.jsonl") == budget.ContextUse(0, 0)
 
 
 def test_subagent_transcript_lives_beside_the_session(tmp_path):
@@ -106,8 +106,8 @@ def test_subagent_transcript_lives_beside_the_session(tmp_path):
     event = load_sample("pre_bash_subagent.json")
     main = Path(event["transcript_path"])
     expected = main.parent / main.stem / "subagents" / f"agent-{event['agent_id']}.jsonl"
-    assert budget.transcript_for(event) == expected
-    assert budget.transcript_for({"transcript_path": str(main)}) == main
+    assert budget.transcript_for(event) == str(expected)
+    assert budget.transcript_for({"transcript_path": str(main)}) == str(main)
     assert budget.transcript_for({}) is None
     # and the subagent's own transcript is accounted like any other (100 in + 20 out, captured)
     assert budget.context_use(TRANSCRIPTS / "plugin_subagent.jsonl").tokens == 120

@@ -16,15 +16,16 @@ the hard mark they stay there. Claude Code itself compacts at the budget (see au
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
-from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 
-from ctxlean.config import Config
 from ctxlean.tokens import estimate_tokens
+
+TYPE_CHECKING = False  # typing, dataclasses and pathlib are costly imports on the hook path
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from ctxlean.config import Config
 
 BLOCK_BYTES = 64 << 10
 # Looking further back than this for the last response is not worth a hook's time; what was read is counted.
@@ -34,15 +35,31 @@ IMAGE_TOKENS = 1_600  # what an image block costs in context, roughly (a ~1,100 
 _CONTEXT_TYPES = (b'{"type":"user"', b'{"type":"assistant"', b'{"type":"system"', b'{"type":"attachment"')
 
 
-@dataclass(frozen=True)
-class ContextUse:
-    tokens: int  # the context size now (estimated): response_tokens + appended_tokens
-    response_tokens: int  # as counted by the last response's usage (0 when there is none in the tail)
-    appended_tokens: int  # estimated, for everything written after that response
-    compacted: bool = False  # a compaction happened after the last response: only its result is counted
+class _Value:
+    """Plain immutable-by-convention records (dataclasses would cost every hook call ~7 ms of imports)."""
+
+    __slots__ = ()
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and all(getattr(self, n) == getattr(other, n) for n in self.__slots__)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(" + ", ".join(f"{n}={getattr(self, n)!r}" for n in self.__slots__) + ")"
 
 
-def transcript_for(event: dict) -> Path | None:
+class ContextUse(_Value):
+    """The context size now (estimated): what the last response counted plus what was appended since."""
+
+    __slots__ = ("tokens", "response_tokens", "appended_tokens", "compacted")
+
+    def __init__(self, response_tokens: int, appended_tokens: int, compacted: bool = False):
+        self.response_tokens = response_tokens  # the last response's usage (0 when none is in the tail)
+        self.appended_tokens = appended_tokens  # estimated, for everything written after that response
+        self.compacted = compacted  # a compaction happened after the last response: only its result counts
+        self.tokens = response_tokens + appended_tokens
+
+
+def transcript_for(event: dict) -> str | None:
     """The transcript of the agent a hook event comes from.
 
     Hook events carry the main session's transcript_path even inside a subagent; a subagent (agent_id set)
@@ -51,11 +68,10 @@ def transcript_for(event: dict) -> Path | None:
     path = event.get("transcript_path")
     if not isinstance(path, str) or not path:
         return None
-    main = Path(path)
     agent_id = event.get("agent_id")
     if isinstance(agent_id, str) and agent_id:
-        return main.with_suffix("") / "subagents" / f"agent-{agent_id}.jsonl"
-    return main
+        return os.path.join(os.path.splitext(path)[0], "subagents", f"agent-{agent_id}.jsonl")
+    return path
 
 
 def _lines_from_end(fh, size: int, max_bytes: int) -> Iterator[bytes]:
@@ -126,7 +142,7 @@ def context_use(transcript: str | os.PathLike) -> ContextUse | None:
                 if counted:
                     # The last line of the last response: its usage covers everything before it, and the
                     # earlier lines with the same message id carry the same usage, so the scan stops here.
-                    return ContextUse(counted + appended, counted, appended)
+                    return ContextUse(counted, appended)
                 appended += _text_tokens(message.get("content"))  # Claude Code's own notices carry no usage
             elif kind == "user":
                 appended += _text_tokens((entry.get("message") or {}).get("content"))
@@ -136,8 +152,8 @@ def context_use(transcript: str | os.PathLike) -> ContextUse | None:
                     appended += sum(estimate_tokens(str(r.get("content", ""))) for r in rendered
                                     if isinstance(r, dict))
             elif kind == "system" and entry.get("subtype") == "compact_boundary":
-                return ContextUse(appended, 0, appended, compacted=True)
-        return ContextUse(appended, 0, appended)
+                return ContextUse(0, appended, compacted=True)
+        return ContextUse(0, appended)
 
 
 # --- policy ---------------------------------------------------------------------------------------------
@@ -146,11 +162,13 @@ def context_use(transcript: str | os.PathLike) -> ContextUse | None:
 TIGHTEST = {"offload_threshold_tokens": 0.25, "summary_budget_tokens": 0.5, "read_max_tokens": 0.25}
 
 
-@dataclass(frozen=True)
-class Limits:
-    offload_threshold_tokens: int
-    summary_budget_tokens: int
-    read_max_tokens: int
+class Limits(_Value):
+    __slots__ = tuple(TIGHTEST)
+
+    def __init__(self, offload_threshold_tokens: int, summary_budget_tokens: int, read_max_tokens: int):
+        self.offload_threshold_tokens = offload_threshold_tokens
+        self.summary_budget_tokens = summary_budget_tokens
+        self.read_max_tokens = read_max_tokens
 
 
 def tightening(fill: float, soft: float, hard: float) -> float:
@@ -167,15 +185,15 @@ def limits_at(fill: float, cfg: Config) -> Limits:
 def tightened(cfg: Config, tool: str, fill: float) -> Config:
     """cfg for one call of `tool` at this fill: its per-tool overrides applied, then tightened."""
     own = cfg.for_tool(tool)
-    return dataclasses.replace(own, tools={}, **dataclasses.asdict(limits_at(fill, own)))
+    limits = limits_at(fill, own)
+    return own.replace(tools={}, **{name: getattr(limits, name) for name in TIGHTEST})
 
 
-@dataclass(frozen=True)
-class BudgetState:
-    tokens: int
-    budget: int
-    soft_mark: float
-    hard_mark: float
+class BudgetState(_Value):
+    __slots__ = ("tokens", "budget", "soft_mark", "hard_mark")
+
+    def __init__(self, tokens: int, budget: int, soft_mark: float, hard_mark: float):
+        self.tokens, self.budget, self.soft_mark, self.hard_mark = tokens, budget, soft_mark, hard_mark
 
     @property
     def fill(self) -> float:
