@@ -77,6 +77,7 @@ class BudgetSession:
         self.turns = turns  # one step per user turn (the SDK test sends a prompt per step)
         self.step = 0
         self.handles: dict[int, str] = {}
+        self.handles_at_compaction: dict[int, str] = {}  # what the model had seen when compaction came
 
     def script(self) -> Script:
         return Script([
@@ -105,6 +106,7 @@ class BudgetSession:
         return reply(tool_use(FETCH_DETAIL, {"handle": handle, "lines": f"{first}-{last}"}))
 
     def _summary(self, req) -> dict:
+        self.handles_at_compaction = dict(self.handles)
         kept = sorted(set(HANDLE_RE.findall(compaction_instructions(req.body))))
         listed = "\n".join(f"- {h}" for h in kept)
         return reply(text(f"<analysis>Reading the step logs one by one.</analysis>\n<summary>Read logs 1-{self.step}."
