@@ -183,3 +183,16 @@ def test_budget_hooks_import_only_the_standard_library(tmp_path):
             "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in heavy)))")
     proc = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, check=True)
     assert json.loads(proc.stdout) == []
+
+
+def test_ctxlean_own_answers_are_never_offloaded_again(tmp_path):
+    # A fetch_detail answer (up to ~2,000 tokens) is what the model asked for: past the hard mark the
+    # threshold is 375 tokens, yet it must reach the model as is.
+    event = load_sample("post_mcp_str.json")
+    event.update(tool_name="mcp__plugin_ctxlean_ctxlean__fetch_detail",
+                 tool_response="\n".join(f"{n}: line {n} of a stored payload" for n in range(1, 200)),
+                 transcript_path=str(transcript_at(tmp_path, 140_000)))
+    out = answer("post-tool-use", event)["hookSpecificOutput"]
+    assert "updatedToolOutput" not in out and "additionalContext" in out
+    event["tool_name"] = "mcp__github__search"  # any other MCP tool is offloaded at this fill
+    assert HANDLE.search(answer("post-tool-use", event)["hookSpecificOutput"]["updatedToolOutput"])

@@ -15,6 +15,7 @@ import budget_session as bs
 import pytest
 
 import ctxlean
+from ctxlean import budget
 from ctxlean.fakeapi import FakeAnthropic, Rule, Script
 from ctxlean.fakeapi.claude import claude_env, claude_executable, run_claude
 from ctxlean.fakeapi.script import HANDLE_RE, reply, text, tool_result_for, tool_use
@@ -97,9 +98,16 @@ def test_cli_compacts_at_the_budget_and_handles_survive(workspace):
     assert run.rc == 0, run.stderr[-2000:]
     assert not run.rejected_outputs()
     compaction = compaction_index(requests)
-    boundary = [e for e in run.events if e.get("subtype") == "compact_boundary"]
-    assert [b["compact_metadata"]["trigger"] for b in boundary] == ["auto"]
+    [boundary] = [e for e in run.events if e.get("subtype") == "compact_boundary"]
+    assert boundary["compact_metadata"]["trigger"] == "auto"
     assert_compacted_at_the_budget(requests, compaction)
+    # ctxlean's accounting of the transcript as it stood agrees with Claude Code's own count
+    [transcript] = (home / ".claude" / "projects").glob("*/*.jsonl")
+    lines = transcript.read_text().splitlines(keepends=True)
+    cut = next(i for i, line in enumerate(lines) if '"compact_boundary"' in line)
+    (home / "before.jsonl").write_text("".join(lines[:cut]))
+    counted = budget.context_use(home / "before.jsonl").tokens
+    assert abs(counted - boundary["compact_metadata"]["pre_tokens"]) <= 0.01 * bs.BUDGET
     before = set(session.handles_at_compaction.values())
     assert session.handles_at_compaction.get(bs.FETCH_STEP)
     assert_handles_survive(requests, compaction, before)
