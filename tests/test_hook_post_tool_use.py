@@ -124,11 +124,3 @@ def test_hook_path_imports_only_the_standard_library():
     proc = subprocess.run([sys.executable, "-c", code, str(FIXTURES / "samples" / "post_bash_medium.json")],
                           capture_output=True, text=True, check=True)
     assert json.loads(proc.stdout) == []
-
-
-def test_answers_of_ctxlean_own_tools_are_never_offloaded_again():
-    # A fetch_detail page can exceed the offload threshold; offloading it would answer a read with a new handle.
-    event = load_sample("post_mcp_str.json")
-    assert answer(event) is not None  # the same output from another MCP tool is offloaded
-    for tool in ("mcp__plugin_ctxlean_ctxlean__fetch_detail", "mcp__ctxlean__fetch_detail"):
-        assert answer({**event, "tool_name": tool}) is None

@@ -9,15 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from ctxlean.agents import load_agents
 from ctxlean.fakeapi import FakeAnthropic, Rule, Script
-from ctxlean.fakeapi.claude import claude_env, claude_executable, run_claude
+from ctxlean.fakeapi.claude import claude_env
 from ctxlean.fakeapi.script import (
     HANDLE_RE,
     all_tool_result_texts,
@@ -37,7 +35,6 @@ from ctxlean.fakeapi.script import (
 from ctxlean.paths import PLUGIN_TOOL_PREFIX, SDK_TOOL_PREFIX
 
 pytestmark = pytest.mark.e2e
-SRC = Path(__file__).resolve().parents[2] / "src"
 DIGEST_LINES = (12001, 12040)  # the digest agent reads these: deep inside the log, far from the summary's head/tail
 
 
@@ -113,9 +110,7 @@ def delegation_script(project: Path, prefix: str) -> Script:
     ])
 
 
-def make_project(root: Path) -> Path:
-    project = root / "proj"
-    project.mkdir()
+def fill_project(project: Path) -> Path:
     (project / "service.log").write_text(service_log())
     (project / "items.txt").write_text("crash on empty cart\nadd dark mode\nbump lockfile\n")
     return project
@@ -157,22 +152,12 @@ def check_delegation(requests: list[dict], prefix: str) -> None:
     assert len(main_text) < len(service_log()) / 4  # the 1.9 MB log itself never entered the main context
 
 
-def install_plugin(home: Path, project: Path, base_url: str) -> None:
-    env = {**claude_env(home, base_url), "PYTHONPATH": str(SRC)}
-    proc = subprocess.run([sys.executable, "-m", "ctxlean", "install", "--claude", claude_executable()],
-                          cwd=project, env=env, capture_output=True, text=True, timeout=180)
-    assert proc.returncode == 0, proc.stderr
-
-
-def test_claude_code_delegates_to_each_plugin_agent_on_haiku(tmp_path):
-    project = make_project(tmp_path)
-    home = tmp_path / "home"  # made by conftest's isolated_env
-    with FakeAnthropic(delegation_script(project, PLUGIN_TOOL_PREFIX), log_path=tmp_path / "requests.jsonl") as api:
-        install_plugin(home, project, api.url)
-        run = run_claude("Look at the service log and report.", home=home, cwd=project, base_url=api.url,
-                         timeout=240)
-        assert run.rc == 0 and run.result["result"] == "all delegations done", run.stderr[-2000:]
-        requests = api.model_requests()
+def test_claude_code_delegates_to_each_plugin_agent_on_haiku(project, ctxlean_home, session):
+    fill_project(project)
+    run, api = session(delegation_script(project, PLUGIN_TOOL_PREFIX), home=ctxlean_home,
+                       prompt="Look at the service log and report.")
+    assert run.rc == 0 and run.result["result"] == "all delegations done", run.stderr[-2000:]
+    requests = api.model_requests()
     assert find_handle(requests[1]["body"])  # the log was offloaded before the main agent delegated
     check_delegation(requests, PLUGIN_TOOL_PREFIX)
     # The main agent is told about the agents and the delegation skill under the plugin's names.
@@ -180,12 +165,12 @@ def test_claude_code_delegates_to_each_plugin_agent_on_haiku(tmp_path):
     assert "- ctxlean:delegate: " in offered and all(f"- ctxlean:{name}: " in offered for name in load_agents())
 
 
-def test_sdk_session_with_ctxlean_options_delegates_to_each_agent_on_haiku(tmp_path, monkeypatch):
+def test_sdk_session_with_ctxlean_options_delegates_to_each_agent_on_haiku(tmp_path, project):
     from claude_agent_sdk import ClaudeAgentOptions, ResultMessage, query
 
     from ctxlean.sdk import ctxlean_options
 
-    project = make_project(tmp_path)
+    fill_project(project)
     home = tmp_path / "home"  # made by conftest's isolated_env
 
     async def session(url: str) -> ResultMessage:
@@ -206,10 +191,9 @@ def test_sdk_session_with_ctxlean_options_delegates_to_each_agent_on_haiku(tmp_p
     check_delegation(requests, SDK_TOOL_PREFIX)
 
 
-def test_routing_config_moves_a_plugin_agent_to_another_model(tmp_path):
+def test_routing_config_moves_a_plugin_agent_to_another_model(project, ctxlean_home, session):
     """[routing] classify = "sonnet" in the project's config: ctxlean:classify runs on Sonnet, digest stays on
     Haiku, and an explicit model chosen by the main agent is left alone."""
-    project = make_project(tmp_path)
     (project / ".claude").mkdir()
     (project / ".claude" / "ctxlean.toml").write_text('[routing]\nclassify = "sonnet"\nformat = "sonnet"\n')
     calls = [{"subagent_type": "ctxlean:classify"}, {"subagent_type": "ctxlean:digest"},
@@ -224,12 +208,9 @@ def test_routing_config_moves_a_plugin_agent_to_another_model(tmp_path):
 
     script = Script([Rule("subagent", match=has_agent_header, respond=reply(text("ok"))),
                      Rule("main", match=not_(has_agent_header), respond=main_turn)])
-    home = tmp_path / "home"
-    with FakeAnthropic(script) as api:
-        install_plugin(home, project, api.url)
-        run = run_claude("route", home=home, cwd=project, base_url=api.url, timeout=240)
-        assert run.rc == 0 and run.result["result"] == "routed", run.stderr[-2000:]
-        requests = api.model_requests()
+    run, api = session(script, home=ctxlean_home, prompt="route")
+    assert run.rc == 0 and run.result["result"] == "routed", run.stderr[-2000:]
+    requests = api.model_requests()
     agents = load_agents()
     models = {agent_of(r["body"], agents): r["body"]["model"] for r in requests
               if "x-claude-code-agent-id" in r["headers"]}

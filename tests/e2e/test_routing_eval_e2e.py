@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+import ctxlean
 from ctxlean.agents import load_agents
 from ctxlean.fakeapi import FakeAnthropic
 from ctxlean.fakeapi.script import system_text
@@ -17,7 +18,7 @@ from ctxlean.routing_eval.runner import FakeModel
 from ctxlean.routing_eval.tasks import tasks_for
 
 pytestmark = pytest.mark.e2e
-SRC = Path(__file__).resolve().parents[2] / "src"
+SRC = Path(ctxlean.__file__).resolve().parents[1]  # this checkout's package, for the subprocess
 
 
 def first_user_text(body: dict) -> str:

@@ -7,15 +7,22 @@
     async for message in query(prompt="run the test suite and fix the first failure", options=options):
         ...
 
-What it adds, all built from the same files and modules the Claude Code plugin uses:
+Or, for a multi-turn ClaudeSDKClient session that also compacts at the context budget:
+
+    async with ctxlean_client(ClaudeAgentOptions(cwd="/path/to/project")) as session:
+        await session.query("...")
+        async for message in session.receive_response():
+            ...
+
+What ctxlean_options adds, all built from the same files and modules the Claude Code plugin uses:
 - hooks: the plugin's hooks/hooks.json entries as in-process callbacks running the same handlers
   (ctxlean.hooks), failing open like the command hook;
 - tools: ctxlean's MCP server in process, as mcp__ctxlean__fetch_detail / search_details / list_details;
 - agents: the plugin's agents/*.md as AgentDefinitions named like the plugin's (ctxlean:digest, ...), on
   the models the routing policy (ctxlean.routing, with config overrides) gives their step kinds.
 
-Budget integration point: the ClaudeSDKClient wrapper that sends /compact at the context budget comes from
-ctxlean.sdk.compaction (issue 4); it is re-exported here once it lands.
+ctxlean_client wraps those options in ctxlean.sdk.compaction.BudgetedClient, which sends /compact with
+keep-the-handles instructions once the context reaches the budget (docs/budget.md).
 """
 
 from __future__ import annotations
@@ -26,6 +33,7 @@ from typing import TYPE_CHECKING
 from ctxlean import config, routing
 from ctxlean.agents import load_agents
 from ctxlean.paths import project_of
+from ctxlean.sdk.compaction import BudgetedClient, Compaction
 from ctxlean.sdk.mcp_tools import SERVER_NAME, TOOL_NAMES, sdk_server
 
 if TYPE_CHECKING:
@@ -78,4 +86,13 @@ def ctxlean_options(options: ClaudeAgentOptions | None = None, *, hooks: bool = 
     return dataclasses.replace(options, **changes)
 
 
-__all__ = ["agent_definitions", "ctxlean_options"]
+def ctxlean_client(options: ClaudeAgentOptions | None = None, *, budget_tokens: int | None = None,
+                   **parts: bool) -> BudgetedClient:
+    """A BudgetedClient (a ClaudeSDKClient that compacts at the budget) over ctxlean_options(options, **parts).
+
+    budget_tokens defaults to the project's context_budget_tokens (ctxlean config).
+    """
+    return BudgetedClient(ctxlean_options(options, **parts), budget_tokens=budget_tokens)
+
+
+__all__ = ["BudgetedClient", "Compaction", "agent_definitions", "ctxlean_client", "ctxlean_options"]
