@@ -55,6 +55,7 @@ def test_first_request_writes_the_prefix_and_the_same_request_then_reads_it():
     assert first["cache_creation"] == {"ephemeral_5m_input_tokens": prompt_size(body), "ephemeral_1h_input_tokens": 0}
     second = sim.account(body)
     assert second == {"input_tokens": 0, "cache_creation_input_tokens": 0, "cache_read_input_tokens": prompt_size(body),
+                      "output_tokens": 0,
                       "cache_creation": {"ephemeral_5m_input_tokens": 0, "ephemeral_1h_input_tokens": 0}}
 
 

@@ -166,16 +166,14 @@ class PromptCache:
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __call__(self, body: dict, blocks: list[dict]) -> dict:
-        usage = self.account(body)
-        usage["output_tokens"] = output_tokens_for(blocks)
-        return usage
+        return self.account(body, output_tokens_for(blocks))
 
     def _live(self, digest: str, now: float) -> _Entry | None:
         entry = self._entries.get(digest)
         return entry if entry is not None and entry.expires > now else None
 
-    def account(self, body: dict) -> dict:
-        """Input-side usage of one request, updating the cache as the API would."""
+    def account(self, body: dict, output_tokens: int = 0) -> dict:
+        """The usage of one request, updating the cache as the API would."""
         blocks = prompt_blocks(body)
         model = str(body.get("model", ""))
         cumulative = []
@@ -214,7 +212,7 @@ class PromptCache:
                 done = cumulative[bp]
                 self._entries[blocks[bp].digest] = _Entry(now + TTL_SECONDS[ttl], ttl)
             usage = {"input_tokens": total - done, "cache_creation_input_tokens": done - read,
-                     "cache_read_input_tokens": read,
+                     "cache_read_input_tokens": read, "output_tokens": output_tokens,
                      "cache_creation": {"ephemeral_5m_input_tokens": written["5m"],
                                         "ephemeral_1h_input_tokens": written["1h"]}}
             self.history.append({"model": model, "time": now, "usage": usage})

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import ssl
 import threading
 import time
 import traceback
@@ -34,7 +35,7 @@ class FakeAnthropic:
     """The server, running in a daemon thread from construction (or __enter__) until stop()."""
 
     def __init__(self, script: Script, log_path: str | Path | None = None, pages: dict | None = None,
-                 usage: Usage = messages.usage_for, port: int = 0):
+                 usage: Usage = messages.usage_for, port: int = 0, tls: ssl.SSLContext | None = None):
         self.script = script
         self.pages: dict[str, str | bytes] = dict(pages or {})
         self.usage = usage
@@ -44,6 +45,9 @@ class FakeAnthropic:
         self._seq = 0
         self._httpd = ThreadingHTTPServer(("127.0.0.1", port), _handler_for(self))
         self._httpd.daemon_threads = True
+        if tls is not None:  # WebFetch upgrades http:// to https://, so pages for it need TLS
+            self._httpd.socket = tls.wrap_socket(self._httpd.socket, server_side=True)
+        self.scheme = "https" if tls is not None else "http"
         self._thread = threading.Thread(target=self._httpd.serve_forever, name="fake-anthropic", daemon=True)
         self._thread.start()
 
@@ -53,7 +57,7 @@ class FakeAnthropic:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{self.scheme}://127.0.0.1:{self.port}"
 
     def model_requests(self) -> list[dict]:
         """The logged POST /v1/messages requests (the model turns), oldest first."""
