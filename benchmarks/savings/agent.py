@@ -63,7 +63,9 @@ class Trajectory:
 
 def _fill(value, captures: dict[str, str]):
     if isinstance(value, str):
-        return value.format_map(captures)
+        filled = value.format_map(captures)
+        # a whole-value placeholder holding a number (a line offset) is passed as a number
+        return int(filled) if value.startswith("{") and value.endswith("}") and filled.isdigit() else filled
     if isinstance(value, dict):
         return {k: _fill(v, captures) for k, v in value.items()}
     if isinstance(value, list):

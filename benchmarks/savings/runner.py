@@ -101,7 +101,7 @@ def run_arm(trajectory: Trajectory, arm: str, base: Path, scratch: Path, *, page
     pages.pages.clear()
     pages.pages.update(trajectory.pages)
     # The benchmark's own interpreter (with pytest) comes first on the session's PATH.
-    extra = {"NODE_EXTRA_CA_CERTS": str(cert), "GIT_AUTHOR_NAME": "bench", "GIT_COMMITTER_NAME": "bench",
+    extra = {"NODE_EXTRA_CA_CERTS": str(cert), "CURL_CA_BUNDLE": str(cert), "GIT_AUTHOR_NAME": "bench", "GIT_COMMITTER_NAME": "bench",
              "GIT_AUTHOR_EMAIL": "bench@example.invalid", "GIT_COMMITTER_EMAIL": "bench@example.invalid",
              "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '/usr/bin:/bin')}"}
     with FakeAnthropic(script, usage=cache, log_path=scratch / "requests.jsonl") as api:
