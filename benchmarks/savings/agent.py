@@ -38,7 +38,7 @@ class Needle:
 
 @dataclass(frozen=True)
 class Step:
-    tool: str  # a Claude Code tool: Bash, Read, Glob, Edit, Write, WebFetch, ToolSearch (Grep: run as `shell`)
+    tool: str  # a Claude Code tool: Bash, Read, Glob, Edit, Write, WebFetch, ToolSearch (Grep, Glob: run as `shell`)
     input: dict  # string values may hold {needle} placeholders
     say: str = ""  # the model's text before the call
     needle: Needle | None = None
@@ -100,7 +100,7 @@ class Agent:
     def _call(self, step: Step) -> tuple[str, dict]:
         """The tool call this setup's model makes for a step."""
         data = _fill(step.input, self.captures)
-        if step.tool == "Grep":  # Claude Code 2.1.330 has no Grep tool: "search ... with grep via the Bash tool"
+        if step.tool in ("Grep", "Glob"):  # not in Claude Code 2.1.330: "... via the Bash tool instead"
             return self._call(Step("Bash", {"command": step.shell}, step.say, step.needle, step.seconds))
         if self.arm != "context-mode":
             return step.tool, data

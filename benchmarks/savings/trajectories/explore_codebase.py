@@ -31,9 +31,10 @@ def build(root: Path, urls: dict[str, str]) -> Trajectory:
     client = "mcp/client/session.py"
     server = "mcp/server/mcpserver/server.py"
     http = "mcp/server/streamable_http.py"
+    first_class = re.search(r"^class (\w+)", (root / http).read_text(), re.M).group(1)
     steps = [
         Step("Bash", {"command": "ls mcp mcp/client mcp/server"}, "Looking at the layout.", seconds=1),
-        Step("Glob", {"pattern": "mcp/**/*.py"}, seconds=1),
+        Step("Glob", {"pattern": "mcp/**/*.py"}, seconds=1, shell="find mcp -name '*.py'"),
         Step("Bash", {"command": "find mcp -name '*.py' | xargs wc -l | sort -n | tail -40"}, seconds=1),
         Step("Grep", {"pattern": r"^class \w+", "path": "mcp", "output_mode": "content", "-n": True},
              "Where are the classes?", read_needle("client_class", root, client, r"class ClientSession\b",
@@ -50,7 +51,8 @@ def build(root: Path, urls: dict[str, str]) -> Trajectory:
         Step("Grep", {"pattern": "structured_output", "path": "mcp", "output_mode": "content", "-n": True,
                       "-C": 2}, seconds=2, shell="grep -rn -C 2 structured_output mcp"),
         Step("Read", {"file_path": "{cwd}/" + http}, "How is streamable HTTP served?",
-             read_needle("http_class", root, http, r"^class \w+", r"^class ", "class streamable http"),
+             read_needle("http_class", root, http, rf"class {first_class}\b", rf"class {first_class}\b",
+                         f"class {first_class}"),
              seconds=4),
         Step("Grep", {"pattern": "import anyio", "path": "mcp", "output_mode": "files_with_matches"}, seconds=1,
              shell="grep -rl 'import anyio' mcp"),

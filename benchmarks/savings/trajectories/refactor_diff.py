@@ -32,7 +32,7 @@ def build(root: Path, urls: dict[str, str]) -> Trajectory:
     for n in range(MODULES):
         (shop / f"step{n:02d}.py").write_text(_module(n))
     # the call sed will miss: the function is looked up by name
-    (shop / "registry.py").write_text("from shop import totals\n\nHANDLERS = {'total': getattr(totals, 'compute_total')}\n")
+    (shop / "registry.py").write_text("from shop import totals\n\nHANDLERS = {'total': getattr(totals, 'compute_' + 'total')}\n")
     (root / "tests").mkdir()
     (root / "tests" / "test_shop.py").write_text(
         "import importlib\n\nimport pytest\n\nfrom shop.registry import HANDLERS\n\nITEMS = [{'price': 2.0, 'qty': 3}]\n\n\n"
@@ -58,7 +58,7 @@ def build(root: Path, urls: dict[str, str]) -> Trajectory:
                     grep="^FAILED", query="FAILED test"), seconds=10),
         Step("Bash", {"command": "git diff shop/registry.py shop/totals.py"}, seconds=1),
         Step("Read", {"file_path": "{cwd}/shop/registry.py"}, edit=True, seconds=2),
-        Step("Edit", {"file_path": "{cwd}/shop/registry.py", "old_string": "getattr(totals, 'compute_total')",
+        Step("Edit", {"file_path": "{cwd}/shop/registry.py", "old_string": "getattr(totals, 'compute_' + 'total')",
                       "new_string": "totals.order_total"}, "The registry looked the old name up by string.",
              seconds=2),
         Step("Bash", test, "Again.", seconds=10),
