@@ -35,7 +35,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--arms", default=",".join(ARMS))
     parser.add_argument("--no-report", action="store_true", help="print figures, leave README and chart alone")
     parser.add_argument("--keep", type=Path, help="work in this (new) directory and keep it: workspaces, request logs")
+    parser.add_argument("--report-only", action="store_true",
+                        help="rewrite README and chart from results.json (e.g. after a price change)")
     args = parser.parse_args(argv)
+    if args.report_only:
+        return write_report(json.loads(RESULTS.read_text()), "make bench")
     arms = args.arms.split(",")
     chosen = [t for t in NAMES if not args.only or t in args.only]
     built = {}

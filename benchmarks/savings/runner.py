@@ -101,7 +101,8 @@ def run_arm(trajectory: Trajectory, arm: str, base: Path, scratch: Path, *, page
     pages.pages.clear()
     pages.pages.update(trajectory.pages)
     # The benchmark's own interpreter (with pytest) comes first on the session's PATH.
-    extra = {"NODE_EXTRA_CA_CERTS": str(cert), "CURL_CA_BUNDLE": str(cert), "GIT_AUTHOR_NAME": "bench", "GIT_COMMITTER_NAME": "bench",
+    extra = {"NODE_EXTRA_CA_CERTS": str(cert), "CURL_CA_BUNDLE": str(cert),
+             "GIT_AUTHOR_NAME": "bench", "GIT_COMMITTER_NAME": "bench",
              "GIT_AUTHOR_EMAIL": "bench@example.invalid", "GIT_COMMITTER_EMAIL": "bench@example.invalid",
              "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '/usr/bin:/bin')}"}
     with FakeAnthropic(script, usage=cache, log_path=scratch / "requests.jsonl") as api:
@@ -118,7 +119,8 @@ def run_arm(trajectory: Trajectory, arm: str, base: Path, scratch: Path, *, page
     return Run(trajectory.name, arm, result.rc, agent.complete(),
                all(n.expected in received for n in trajectory.needles()), agent.follow_ups,
                _count_calls(last, FETCH_DETAIL) + _count_calls(last, CM + "ctx_search"),
-               cache.history, result.wall, {k: v for k, v in agent.captures.items() if k != "cwd"}, "" if result.rc == 0 else (result.stderr or "")[-2000:])
+               cache.history, result.wall, {k: v for k, v in agent.captures.items() if k != "cwd"},
+               "" if result.rc == 0 else (result.stderr or "")[-2000:])
 
 
 def context_mode_package(prefix: Path) -> Path:

@@ -2,6 +2,8 @@
 tree of ~120 modules); the model locates a class, reads the big modules around it and notes line
 numbers it will need."""
 
+# ruff: noqa: E501 (generated payloads are long literals)
+
 from __future__ import annotations
 
 import re

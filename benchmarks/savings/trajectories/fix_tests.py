@@ -2,6 +2,8 @@
 fails in three modules; the model reads each first failure, opens the test and the code, fixes it, and
 reruns the suite until it is green."""
 
+# ruff: noqa: E501 (generated payloads are long literals)
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -76,11 +78,11 @@ def build(root: Path, urls: dict[str, str]) -> Trajectory:
                  Needle(f"failure{round_}", rf"FAILED (tests/test_{name}\.py)::", f"tests/test_{name}.py",
                         grep="^FAILED", query="FAILED test short summary"),
                  seconds=25),
-            Step("Read", {"file_path": "{cwd}/{failure%d}" % round_}, "Opening the first failing test.", seconds=3),
+            Step("Read", {"file_path": "{cwd}/{failure" + str(round_) + "}"}, "Opening the first failing test.", seconds=3),
             Step("Read", {"file_path": f"{{cwd}}/ledger/{name}.py"}, edit=True, seconds=3),
             Step("Edit", {"file_path": f"{{cwd}}/ledger/{name}.py", "old_string": bug, "new_string": fix},
                  "Fixing the bug.", seconds=2),
-            Step("Bash", {"command": "python -m pytest -q -p no:cacheprovider {failure%d}" % round_,
+            Step("Bash", {"command": "python -m pytest -q -p no:cacheprovider {failure" + str(round_) + "}",
                           "description": "Rerun the failing file"}, seconds=10),
             Step("Bash", {"command": f"git diff --stat && git diff ledger/{name}.py"}, seconds=1),
         ]

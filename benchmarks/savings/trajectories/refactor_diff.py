@@ -2,6 +2,8 @@
 renames it to `order_total` everywhere with sed, reviews the (large) git diff, runs the tests, finds
 the one call site sed could not rewrite (a keyword-argument wrapper) from the test failure and fixes it."""
 
+# ruff: noqa: E501 (generated payloads are long literals)
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -50,12 +52,12 @@ def build(root: Path, urls: dict[str, str]) -> Trajectory:
         Step("Bash", {"command": "sed -i 's/\\bcompute_total\\b/order_total/g' shop/*.py"}, "Renaming everywhere.",
              seconds=2),
         Step("Bash", {"command": "git diff --stat"}, "Reviewing the change.",
-             Needle("changed", r"(\d+ files changed)", f"{MODULES + 2} files changed", grep="files changed",
+             Needle("changed", r"(\d+ files changed)", f"{MODULES + 1} files changed", grep="files changed",
                     query="files changed"), seconds=1),
         Step("Bash", {"command": "git diff"}, seconds=3),
         Step("Bash", test, "Running the tests.",
-             Needle("failing", r"FAILED (tests/test_shop\.py::test_\w+)", "tests/test_shop.py::test_registry",
-                    grep="^FAILED", query="FAILED test"), seconds=10),
+             Needle("failing", r"(shop/\w+\.py):\d+: in <module>", "shop/registry.py",
+                    grep="in <module>", query="ERROR collecting module"), seconds=10),
         Step("Bash", {"command": "git diff shop/registry.py shop/totals.py"}, seconds=1),
         Step("Read", {"file_path": "{cwd}/shop/registry.py"}, edit=True, seconds=2),
         Step("Edit", {"file_path": "{cwd}/shop/registry.py", "old_string": "getattr(totals, 'compute_' + 'total')",

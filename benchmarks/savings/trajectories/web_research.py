@@ -2,6 +2,8 @@
 client's retry, timeout and pooling settings; WebFetch hands each page to its small model with the
 question, and the main model reads those digests, then writes a config."""
 
+# ruff: noqa: E501 (generated payloads are long literals)
+
 from __future__ import annotations
 
 from pathlib import Path
