@@ -7,7 +7,7 @@ import re
 
 import pytest
 from claude_agent_sdk import AgentDefinition, ClaudeAgentOptions, HookMatcher
-from conftest import load_sample
+from support import load_sample
 
 from ctxlean.sdk import ctxlean_options
 from ctxlean.sdk.hooks import command_hooks, hook_matchers, plugin_hooks_path
