@@ -189,6 +189,9 @@ def test_sdk_session_with_ctxlean_options_delegates_to_each_agent_on_haiku(tmp_p
     assert any("haiku" in model for model in result.model_usage)  # the SDK accounts the subagents to Haiku too
     assert find_handle(requests[1]["body"])  # offloaded by the in-process hook
     check_delegation(requests, SDK_TOOL_PREFIX)
+    # The main agent can call ctxlean's tools directly: loaded, not deferred behind ToolSearch.
+    assert {SDK_TOOL_PREFIX + t for t in ("fetch_detail", "search_details", "list_details")} <= callable_tools(
+        requests[0]["body"])
 
 
 def test_routing_config_moves_a_plugin_agent_to_another_model(project, ctxlean_home, session):
