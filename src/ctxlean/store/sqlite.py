@@ -16,8 +16,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-from ctxlean.store import HandleError, PayloadInfo, StoreError, check_handle, handle_for
-from ctxlean.store import migrations
+from ctxlean.store import HandleError, PayloadInfo, StoreError, check_handle, handle_for, migrations
 
 CHUNK_SIZE = 1 << 20
 CHUNKS_PER_TRANSACTION = 16

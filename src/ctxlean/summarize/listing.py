@@ -1,0 +1,131 @@
+"""File listings (find, ls, tree, du, fd, git ls-files, Glob): entry count, counts per directory and per
+extension, the largest entries when sizes are shown, and the first entries."""
+
+from __future__ import annotations
+
+import os
+import re
+
+from ctxlean.summarize import Payload, Summary
+from ctxlean.summarize.common import (
+    BY_CONTENT,
+    BY_NAME,
+    Body,
+    clip,
+    grep_hint,
+    head,
+    lines_hint,
+    plural,
+    runs,
+)
+from ctxlean.summarize.text import split_lines
+
+PROGRAM = re.compile(r"(?:find|fd|fdfind|ls|tree|du|locate|exa|eza)\b|git\s+ls-files\b|rg\s+(?:-\S+\s+)*--files\b")
+PATH_LINE = re.compile(r"(?:\.{0,2}/)?[\w.@+~-]+(?:/[\w.@+~ ,()-]*)+")
+LS_LONG = re.compile(r"^[-dlcbps][rwxsStT-]{9}[@+.]?\s+\d+\s+\S+\s+\S+\s+(\d+)\s+\S+\s+\S+\s+\S+\s+(.+)$")
+SIZED = re.compile(r"^(\d+(?:\.\d+)?[KMGT]?)\s+(\S.*)$")
+MAX_GROUPS = 40
+
+
+def is_listing(payload: Payload) -> int:
+    if payload.tool == "Glob" or runs(payload.command, PROGRAM):
+        return BY_NAME
+    lines = [line for line in head(payload.text).split("\n")[:40] if line.strip()]
+    if len(lines) < 5:
+        return 0
+    pathy = sum(1 for line in lines if PATH_LINE.fullmatch(line.strip()) or LS_LONG.match(line))
+    return BY_CONTENT if pathy >= 0.8 * len(lines) else 0
+
+
+def _entries(text: str) -> tuple[list[tuple[str, float | None, int]], bool]:
+    """(path, size or None, line number) per entry, and whether sizes were shown."""
+    entries = []
+    sized = False
+    directory = ""
+    for n, line in enumerate(split_lines(text), 1):
+        stripped = line.strip()
+        if not stripped or stripped.startswith("total ") and stripped[6:].isdigit():
+            continue
+        if stripped.endswith(":") and " " not in stripped:  # ls -R section header
+            directory = stripped[:-1].rstrip("/") + "/"
+            continue
+        long = LS_LONG.match(stripped)
+        if long:
+            entries.append((directory + long.group(2), float(long.group(1)), n))
+            sized = True
+            continue
+        size = SIZED.match(stripped)
+        if size and "/" in size.group(2):
+            entries.append((size.group(2), _bytes(size.group(1)), n))
+            sized = True
+            continue
+        entries.append((directory + stripped.lstrip("├└│─ "), None, n))
+    return entries, sized
+
+
+def _bytes(size: str) -> float:
+    scale = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
+    if size[-1] in scale:
+        return float(size[:-1]) * scale[size[-1]]
+    return float(size)
+
+
+def summarize_listing(payload: Payload, budget_tokens: int, label: str = "listing") -> Summary:
+    entries, sized = _entries(payload.text)
+    paths = [path for path, _, _ in entries]
+    body = Body(budget_tokens)
+    prefix = os.path.commonpath(paths) if len(paths) > 1 and _all_same_root(paths) else ""
+    if prefix and prefix in paths:
+        prefix = os.path.dirname(prefix)
+    rel = [p[len(prefix):].lstrip("/") if prefix else p for p in paths]
+    top = f"{label}: {plural(len(entries), 'entry', 'entries')}" + (f" under {prefix}/" if prefix else "")
+    body.add(clip(top, 200))
+    groups = _groups(rel)
+    body.add(f"per directory ({len(groups):,}):")
+    body.add_all([clip(f"  {count:>6,}  {name}", 160) for name, count in groups[:12]], len(groups),
+                 more="  ... {n} more directories")
+    extensions = _count(os.path.splitext(p)[1].lower() or "(none)" for p in rel if not p.endswith("/"))
+    ranked = sorted(extensions.items(), key=lambda kv: (-kv[1], kv[0]))
+    body.add(clip("per extension: " + ", ".join(f"{e} {n:,}" for e, n in ranked[:10])
+                  + (f", ... {len(ranked) - 10} more" if len(ranked) > 10 else ""), 300))
+    if sized:
+        largest = sorted((e for e in entries if e[1] is not None), key=lambda e: (-e[1], e[2]))[:5]
+        body.add("largest:")
+        body.add_all([clip(f"  L{n}: {_human(size)}  {path}", 180) for path, size, n in largest])
+    body.add("first entries:")
+    body.add_all([clip(f"  L{n}: {path}", 180) for path, _, n in entries[:12]], len(entries))
+    hint = grep_hint(re.escape(groups[0][0].rstrip("/"))) if len(groups) > 1 else lines_hint(1, 300)
+    return Summary("listing", body.text(), top, hint)
+
+
+def _all_same_root(paths: list[str]) -> bool:
+    first = paths[0].startswith("/")
+    return all(p.startswith("/") == first for p in paths)
+
+
+def _groups(paths: list[str]) -> list[tuple[str, int]]:
+    """(directory, entries) at the deepest level that still gives at most MAX_GROUPS directories."""
+    best: list[tuple[str, int]] = []
+    for depth in range(1, 12):
+        counts = _count(("/".join(p.split("/")[:depth]) + "/" if p.count("/") >= depth else "./") for p in paths)
+        if len(counts) > MAX_GROUPS and best:
+            break
+        best = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+        if all(not p.count("/") >= depth + 1 for p in paths):
+            break
+    return best
+
+
+def _count(values) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for value in values:
+        counts[value] = counts.get(value, 0) + 1
+    return counts
+
+
+def _human(size: float) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{size:,.0f} {unit}" if unit == "B" else f"{size:,.1f} {unit}"
+        size /= 1024
+    return f"{size:,.1f} TB"
