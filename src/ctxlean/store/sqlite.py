@@ -195,7 +195,8 @@ class SqliteStore:
     def iter_chunks(self, handle: str, project: str, from_line: int = 1) -> Iterator[tuple[int, bytes]]:
         """Yield (first_line, raw bytes) for each chunk, starting with the chunk holding from_line."""
         blob_id = self._blob_id(handle, project)
-        start = self.db.execute("SELECT COALESCE(MAX(seq), 0) FROM chunks WHERE blob_id = ? AND first_line <= ?",
+        # first_line < from_line (not <=): a chunk may begin mid-way through its first_line.
+        start = self.db.execute("SELECT COALESCE(MAX(seq), 0) FROM chunks WHERE blob_id = ? AND first_line < ?",
                                 (blob_id, from_line)).fetchone()[0]
         seq = start
         while True:
