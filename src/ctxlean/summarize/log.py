@@ -10,27 +10,41 @@ from ctxlean.summarize.common import (
     BY_CONTENT,
     BY_NAME,
     Body,
+    LineIndex,
     clip,
     count_lines,
     grep_hint,
     head,
     lines_hint,
+    nbytes,
     plural,
     runs,
 )
-from ctxlean.summarize.text import split_lines
+from ctxlean.summarize.text import NOTABLE_GREP, NOTABLE_WORDS, iter_notable, split_lines
+from ctxlean.summarize.traceback import python_trace
 
 LEVELS = r"(TRACE|DEBUG|INFO|NOTICE|WARN(?:ING)?|ERROR|ERR|FATAL|CRIT(?:ICAL)?|SEVERE|PANIC|EMERG|ALERT)\b"
+SERIOUS_LEVELS = r"(ERROR|ERR|FATAL|CRIT(?:ICAL)?|SEVERE|PANIC|EMERG|ALERT)\b"
 SERIOUS = ("ERROR", "ERR", "FATAL", "CRIT", "CRITICAL", "SEVERE", "PANIC", "EMERG", "ALERT")
-# where the level sits: the n-th whitespace-separated field (learned from the head), or a key=value / JSON key
-POSITIONAL = [re.compile(r"^(?:\S+\s+){%d}[\[(<|]?" % k + LEVELS, re.M) for k in range(6)]
-KEYED = [re.compile(r"\blevel=\"?(\w+)", re.M), re.compile(r"\"(?:level|severity|lvl)\": ?\"(\w+)\"", re.M)]
+# Where the level sits, learned from the head: the n-th whitespace-separated field, or a key=value / JSON
+# key. Each layout is (pattern for any level, pattern for ERROR-like levels only).
+LAYOUTS = [(re.compile(r"level=\"?(\w+)", re.M),
+            re.compile(r"level=\"?(?i:(error|err|fatal|crit|critical|panic|emerg|alert))\b", re.M)),
+           (re.compile(r"\"(?:level|severity|lvl)\": ?\"(\w+)\"", re.M),
+            re.compile(r"\"(?:level|severity|lvl)\": ?\"(?i:(error|err|fatal|crit|critical|panic|emerg|alert))\"",
+                       re.M))]
+LAYOUTS += [(re.compile(rf"^(?:\S+\s+){{{k}}}[\[(<|]?" + LEVELS, re.M),
+             re.compile(rf"^(?:\S+\s+){{{k}}}[\[(<|]?" + SERIOUS_LEVELS, re.M)) for k in range(6)]
+ACCESS = re.compile(r'^\S+ \S+ \S+ \[[^\]\n]+\] "[^"\n]*" (\d)\d\d ', re.M)
+ACCESS_5XX = re.compile(r'\] "[^"\n]*" 5\d\d ')
 TIMESTAMP = re.compile(
     r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2})?|"
     r"\d{2}/\w{3}/\d{4}:\d{2}:\d{2}:\d{2}(?: [+-]\d{4})?|\b[A-Z][a-z]{2} [ \d]\d \d{2}:\d{2}:\d{2}\b")
 PROGRAM = re.compile(r"(?:journalctl|docker\s+(?:compose\s+)?logs|kubectl\s+logs|podman\s+logs|"
-                     r"(?:cat|tail|head|less|zcat)\s+(?:-\S+\s+)*\S+\.log\b)")
+                     r"(?:cat|tail|head|less|zcat|grep)\s+(?:-\S+(?:\s+\d+)?\s+)*\S*(?:\.log\b|/var/log/))")
 VARIABLE = re.compile(r"\d+|0x[0-9a-f]+|[0-9a-f]{8,}")
+# without a level field, these words mark the lines worth listing
+NOTABLE_WORDS = NOTABLE_WORDS + ("Out of memory", "oom-kill", "Failed password", "refused", "timed out", "timeout")
 
 
 def is_log(payload: Payload) -> int:
@@ -40,18 +54,18 @@ def is_log(payload: Payload) -> int:
     if len(sample) < 5:
         return 0
     stamped = sum(1 for line in sample if TIMESTAMP.search(line[:40]))
-    leveled = stamped >= 0.6 * len(sample) or _level_pattern("\n".join(sample), 0.6) is not None
+    leveled = stamped >= 0.6 * len(sample) or _layout("\n".join(sample), 0.6) is not None
     return BY_CONTENT if leveled else 0
 
 
-def _level_pattern(sample: str, share: float) -> re.Pattern | None:
-    """The level pattern that finds a level on at least `share` of the sample's lines, if any."""
+def _layout(sample: str, share: float) -> tuple[re.Pattern, re.Pattern] | None:
+    """The layout whose level pattern finds a level on at least `share` of the sample's lines, if any."""
     lines = max(1, sum(1 for line in sample.split("\n") if line.strip()))
     best, best_count = None, 0
-    for pattern in KEYED + POSITIONAL:
-        n = len(pattern.findall(sample))
+    for layout in LAYOUTS:
+        n = len(layout[0].findall(sample))
         if n > best_count:
-            best, best_count = pattern, n
+            best, best_count = layout, n
     return best if best_count >= share * lines else None
 
 
@@ -59,36 +73,51 @@ def summarize_log(payload: Payload, budget_tokens: int) -> Summary:
     text = payload.text
     body = Body(budget_tokens)
     n_lines = count_lines(text)
-    pattern = _level_pattern(head(text, 16384), 0.3)
+    sample = head(text, 16384)
     levels: dict[str, int] = {}
-    serious: list[tuple[int, str]] = []
-    if pattern is not None:
-        for level in pattern.findall(text):
-            level = level.upper()
-            levels[level] = levels.get(level, 0) + 1
-        serious = _serious_lines(text, pattern)
+    if len(ACCESS.findall(sample)) >= 0.6 * max(1, sample.count("\n")):
+        for digit in ACCESS.findall(text):
+            levels[f"{digit}xx"] = levels.get(f"{digit}xx", 0) + 1
+        serious = _lines_at(text, (m.start() for m in ACCESS_5XX.finditer(text)))
+        what, grep = "HTTP 5xx lines", r'" 5\d\d '
+    elif (layout := _layout(sample, 0.3)) is not None:
+        for level in layout[0].findall(text):
+            levels[level.upper()] = levels.get(level.upper(), 0) + 1
+        serious = _lines_at(text, (m.start() for m in layout[1].finditer(text)))
+        what, grep = "ERROR/FATAL-level lines", "|".join(sorted({lvl for lvl in levels if lvl in SERIOUS})) or "ERROR"
+    else:
+        serious = list(iter_notable(text, NOTABLE_WORDS))
+        what, grep = "error-looking lines", NOTABLE_GREP
     stamps = _span(text)
     span = f", {stamps[0]} .. {stamps[1]}" if stamps else ""
     if levels:
-        counts = ", ".join(f"{name} {n:,}" for name, n in sorted(levels.items(), key=lambda kv: -kv[1]))
+        counts = ", ".join(f"{name} {n:,}" for name, n in sorted(levels.items(), key=lambda kv: (-kv[1], kv[0])))
         body.add(clip(f"log: {plural(n_lines, 'line')}{span}; levels: {counts}", 300))
     else:
         body.add(clip(f"log: {plural(n_lines, 'line')}{span}; no level field recognised", 300))
     description = body.lines[0]
+    traces = text.count("Traceback (most recent call last):")
+    if traces:
+        found = python_trace(text)
+        if found:
+            body.add(clip(f"Python tracebacks: {traces:,}; last raised L{found[2]}: {found[1]}", 240))
 
     if serious:
         groups = _fold(serious)
-        body.add(f"ERROR/FATAL-level lines: {len(serious):,} ({len(groups):,} distinct after folding numbers/ids)")
+        body.add(f"{what}: {len(serious):,} ({len(groups):,} distinct after folding numbers/ids)")
         ordered = groups[:4] + sorted(groups[4:], key=lambda g: -g[0])[:4] if len(groups) > 8 else groups
-        lines = []
-        for count, first, last, line in ordered:
-            where = f"L{first}" if count == 1 else f"x{count:,} L{first}..L{last}"
-            lines.append(clip(f"  {where}: {line.strip()}", 230))
-        body.add_all(lines, len(groups), more="  ... {n} more distinct")
         last_line, last_text = serious[-1]
-        if all(last_line != g[2] for g in ordered):
-            body.add(clip(f"  last: L{last_line}: {last_text.strip()}", 230))
-        hint = grep_hint("|".join(sorted({lvl for lvl in levels if lvl in SERIOUS})) or "ERROR")
+        last = clip(f"  last: L{last_line}: {last_text.strip()}", 230)
+        shows_last = any(last_line == g[2] for g in ordered)
+        lines = []
+        for count, first, final, line in ordered:
+            where = f"L{first}" if count == 1 else f"x{count:,} L{first}..L{final}"
+            lines.append(clip(f"  {where}: {line.strip()}", 230))
+        body.add_all(lines, len(groups), more="  ... {n} more distinct",
+                     reserve=0 if shows_last else nbytes(last) + 1)
+        if not shows_last:
+            body.add(last)
+        hint = grep_hint(grep)
     else:
         hint = lines_hint(max(1, n_lines - 80), n_lines)
     tail_lines = split_lines(text[-2000:])[-3:]
@@ -98,18 +127,18 @@ def summarize_log(payload: Payload, budget_tokens: int) -> Summary:
     return Summary("log", body.text(), description, hint)
 
 
-def _serious_lines(text: str, pattern: re.Pattern) -> list[tuple[int, str]]:
-    """(line number, line) of every line whose level is ERROR-like."""
+def _lines_at(text: str, offsets) -> list[tuple[int, str]]:
+    """(line number, line) of the lines holding the given increasing offsets, each line once."""
+    index = LineIndex(text)
     found = []
-    line_no, pos = 1, 0
-    for match in pattern.finditer(text):
-        if match.group(1).upper() not in SERIOUS:
+    last_start = -1
+    for offset in offsets:
+        start = text.rfind("\n", 0, offset) + 1
+        if start == last_start:
             continue
-        start = text.rfind("\n", 0, match.start(1)) + 1
-        line_no += text.count("\n", pos, start)
-        pos = start
+        last_start = start
         end = text.find("\n", start)
-        found.append((line_no, text[start:end if end >= 0 else len(text)]))
+        found.append((index.at(start), text[start:end if end >= 0 else len(text)]))
     return found
 
 
@@ -132,7 +161,5 @@ def _span(text: str) -> tuple[str, str] | None:
     first = TIMESTAMP.search(text[:4096])
     if not first:
         return None
-    last = None
-    for last in TIMESTAMP.finditer(text[-4096:]):
-        pass
-    return first.group(0), (last.group(0) if last else first.group(0))
+    stamps = TIMESTAMP.findall(text[-4096:])
+    return first.group(0), (stamps[-1] if stamps else first.group(0))

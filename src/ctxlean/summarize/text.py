@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import re
-
 from ctxlean.summarize import Payload, Summary
 from ctxlean.summarize.common import (
     BY_CONTENT,
     BY_NAME,
     Body,
+    LineIndex,
     clip,
     count_lines,
     grep_hint,
@@ -18,11 +17,12 @@ from ctxlean.summarize.common import (
 )
 from ctxlean.tokens import BYTES_PER_TOKEN
 
-# Lines a reader of any output wants to see even when they sit in the omitted middle.
-NOTABLE_WORDS = (r"error|errors|Error|ERROR|FAIL|FAILED|Failed|failed|FATAL|Fatal|fatal|panic|Traceback|"
-                 r"Exception|exception|CRITICAL|denied|Denied|segfault|Segmentation fault|Killed|Aborted")
-NOTABLE = re.compile(rf"\b(?:{NOTABLE_WORDS})\b")
-NOTABLE_GREP = rf"\b({NOTABLE_WORDS})\b"
+# Lines a reader of any output wants to see even when they sit in the omitted middle. Plain substrings,
+# found with str.find (a regex alternation would scan ten times slower).
+NOTABLE_WORDS = ("error", "Error", "ERROR", "fail", "Fail", "FAIL", "fatal", "Fatal", "FATAL", "panic", "Traceback",
+                 "Exception", "exception", "CRITICAL", "denied", "Denied", "Segmentation fault", "Killed", "Aborted",
+                 "Out of memory")
+NOTABLE_GREP = "(?i)error|fail|fatal|panic|exception|denied"
 
 MAGIC = (  # (prefix, type) for the binary formats worth naming
     (b"\x89PNG\r\n\x1a\n", "PNG image"), (b"\xff\xd8\xff", "JPEG image"), (b"GIF8", "GIF image"),
@@ -61,29 +61,31 @@ def split_lines(text: str) -> list[str]:
     return lines
 
 
-def notable_lines(text: str, first: int, last: int, limit: int = 12) -> tuple[list[tuple[int, str]], int]:
-    """(line number, line) of error-looking lines numbered first..last (at most `limit`, the first half
-    and the last half of them), and how many there are in all."""
-    found: list[tuple[int, str]] = []
-    total = 0
-    line_no, pos, seen = 1, 0, 0
-    for match in NOTABLE.finditer(text):
-        start = text.rfind("\n", 0, match.start()) + 1
-        if start < seen:  # another word on a line already taken
-            continue
-        line_no += text.count("\n", pos, start)
-        pos = start
+def iter_notable(text: str, words: tuple[str, ...] = NOTABLE_WORDS):
+    """(line number, line) of every line containing one of words, in order."""
+    starts = set()
+    for word in words:
+        at = text.find(word)
+        while at >= 0:
+            start = text.rfind("\n", 0, at) + 1
+            starts.add(start)
+            end = text.find("\n", at)
+            if end < 0:
+                break
+            at = text.find(word, end)
+    index = LineIndex(text)
+    for start in sorted(starts):
         end = text.find("\n", start)
-        seen = len(text) if end < 0 else end + 1
-        if line_no < first or line_no > last:
-            continue
-        total += 1
-        found.append((line_no, text[start:seen].rstrip("\n")))
-        if len(found) > 2 * limit:  # keep the first `limit` and a window of the latest
-            del found[limit]
+        yield index.at(start), text[start:end if end >= 0 else len(text)]
+
+
+def notable_lines(text: str, first: int, last: int, limit: int = 12) -> tuple[list[tuple[int, str]], int]:
+    """(line number, line) of error-looking lines numbered first..last (at most `limit`: the first half
+    and the last half of them), and how many there are in all."""
+    found = [(n, line) for n, line in iter_notable(text) if first <= n <= last]
     if len(found) > limit:
-        found = found[: limit // 2] + found[-(limit - limit // 2):]
-    return found, total
+        return found[: limit // 2] + found[-(limit - limit // 2):], len(found)
+    return found, len(found)
 
 
 def head_tail(lines: list[str], budget_tokens: int, head_share: float = 0.6, first_line: int = 1,
@@ -92,16 +94,17 @@ def head_tail(lines: list[str], budget_tokens: int, head_share: float = 0.6, fir
     (with its payload line numbers) and, when `text` (the whole payload) is given, the error-looking
     lines inside that range."""
     body = Body(budget_tokens)
-    if sum(nbytes(line) + 1 for line in lines) - 1 <= body.limit:
+    if len(lines) <= body.limit and sum(nbytes(line) + 1 for line in lines) - 1 <= body.limit:
         body.add_all(lines)
         return body.text()
-    clipped = [clip(line, 300) for line in lines]
     limit = body.limit
     head_room = int(limit * head_share * (0.7 if text is not None else 1.0))
     tail_room = int(limit * (1 - head_share) * (0.7 if text is not None else 1.0))
-    n_head = _fit_count(clipped, head_room)
-    n_tail = _fit_count(clipped[n_head:][::-1], tail_room)
-    head_part, tail_part = clipped[:n_head], clipped[len(clipped) - n_tail:]
+    # no more lines can fit than bytes of room: clip only those candidates
+    head_part = _fit([clip(line, 300) for line in lines[:head_room]], head_room)
+    rest = lines[len(head_part):]
+    tail_part = _fit([clip(line, 300) for line in rest[::-1][:tail_room]], tail_room)[::-1]
+    n_head, n_tail = len(head_part), len(tail_part)
     omitted_first, omitted_last = first_line + n_head, first_line + len(lines) - n_tail - 1
     marker = f"... {plural(omitted_last - omitted_first + 1, 'line')} omitted (L{omitted_first}-L{omitted_last}) ..."
     reserve = sum(nbytes(line) + 1 for line in tail_part) + nbytes(marker) + 1
@@ -126,13 +129,14 @@ def head_tail(lines: list[str], budget_tokens: int, head_share: float = 0.6, fir
     return body.text()
 
 
-def _fit_count(lines: list[str], room: int) -> int:
+def _fit(lines: list[str], room: int) -> list[str]:
+    """The longest prefix of lines whose bytes (one newline each) fit in room."""
     used = 0
     for i, line in enumerate(lines):
         used += nbytes(line) + 1
         if used > room:
-            return i
-    return len(lines)
+            return lines[:i]
+    return lines
 
 
 def summarize_text(payload: Payload, budget_tokens: int) -> Summary:
@@ -141,7 +145,7 @@ def summarize_text(payload: Payload, budget_tokens: int) -> Summary:
     description = f"text, {plural(count_lines(payload.text), 'line')}: {first[:60]}"
     body = head_tail(lines, budget_tokens, text=payload.text)
     shown_all = nbytes(payload.text.rstrip("\n")) <= budget_tokens * BYTES_PER_TOKEN
-    if not shown_all and NOTABLE.search(payload.text):
+    if not shown_all and any(word in payload.text for word in NOTABLE_WORDS):
         hint = grep_hint(NOTABLE_GREP)
     else:
         hint = lines_hint(1, 200)

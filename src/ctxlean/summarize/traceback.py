@@ -44,7 +44,7 @@ def is_traceback(payload: Payload) -> int:
 def summarize_traceback(payload: Payload, budget_tokens: int) -> Summary:
     text = payload.text
     body = Body(budget_tokens)
-    for reader in (_python, _jvm, _go, _rust, _javascript):
+    for reader in (python_trace, _jvm, _go, _rust, _javascript):
         found = reader(text)
         if found:
             language, headline, headline_at, frames, causes = found
@@ -72,7 +72,8 @@ def summarize_traceback(payload: Payload, budget_tokens: int) -> Summary:
 Found = tuple[str, str, int, list[tuple[int, str]], list[tuple[int, str]]]
 
 
-def _python(text: str) -> Found | None:
+def python_trace(text: str) -> Found | None:
+    """The last Python traceback in text: its exception line and frames, earlier chained ones as causes."""
     starts = matches_with_lines(PY_START, text)
     if not starts:
         return None
