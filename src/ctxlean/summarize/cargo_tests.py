@@ -22,7 +22,7 @@ PROGRAM = re.compile(r"cargo\s+(?:\+\S+\s+)?(?:test|t|nextest)\b")
 CONTENT = re.compile(r"^running \d+ tests?$|^test \S+ \.\.\. (?:ok|FAILED|ignored)$", re.M)
 RESULT = re.compile(r"^test result: (ok|FAILED)\. (\d+) passed; (\d+) failed;[^\n]*$", re.M)
 TEST = re.compile(r"^test (\S+) \.\.\. (ok|FAILED|ignored)\b", re.M)
-PANIC = re.compile(r"^thread '([^'\n]+)' panicked at ([^\n]*?):?\n([^\n]*)$", re.M)
+PANIC = re.compile(r"^thread '([^'\n]+)'(?: \(\d+\))? panicked at ([^\n]*?):?\n([^\n]*)$", re.M)
 RERUN = re.compile(r"^error: (?:test failed|\d+ targets? failed)[^\n]*$", re.M)
 
 

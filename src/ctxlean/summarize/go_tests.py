@@ -19,10 +19,10 @@ from ctxlean.summarize.common import (
 )
 from ctxlean.summarize.text import head_tail, split_lines
 
-PROGRAM = re.compile(r"go\s+(?:test|vet)\b|gotestsum\b")
-CONTENT = re.compile(r"^=== RUN\s+Test|^--- (?:FAIL|PASS|SKIP): Test|^(?:ok|FAIL)\s+\S+\s+(?:[\d.]+s|\(cached\))",
+PROGRAM = re.compile(r"go[ \t]+(?:test|vet)\b|gotestsum\b")
+CONTENT = re.compile(r"^=== RUN[ \t]+Test|^--- (?:FAIL|PASS|SKIP): Test|^(?:ok|FAIL)[ \t]+\S+[ \t]+(?:[\d.]+s|\(cached\))",
                      re.M)
-PACKAGE = re.compile(r"^(ok|FAIL|\?)\s+(\S+)\s+([^\n]*)$", re.M)
+PACKAGE = re.compile(r"^(ok|FAIL|\?)[ \t]+(\S+)[ \t]+([^\n]*)$", re.M)
 TEST = re.compile(r"^( *)--- (FAIL|PASS|SKIP): (\S+) \(([\d.]+)s\)$", re.M)
 PANIC = re.compile(r"^panic: [^\n]*$", re.M)
 BUILD_ERROR = re.compile(r"^(?:\./)?[^\s:]+\.go:\d+:\d+: [^\n]*$", re.M)
@@ -53,16 +53,13 @@ def summarize_go_tests(payload: Payload, budget_tokens: int) -> Summary:
                 f"{outcome['PASS']} PASS, {outcome['SKIP']} SKIP")
     body.add(line)
     failed_packages = [(n, m) for n, m in packages if m.group(1) == "FAIL"]
-    body.add_all([clip(f"  L{n}: {' '.join(m.group(0).split())}", 200) for n, m in failed_packages])
+    body.add_all([clip(f"  L{n}: {m.group(0)}", 200) for n, m in failed_packages])
 
     failures = []
-    for i, (line_no, m) in enumerate(tests):
-        if m.group(2) != "FAIL":
-            continue
-        after = text[m.end() + 1: m.end() + 2000]
-        message = next((ln.strip() for ln in after.split("\n")[:8]
-                        if ln.startswith("    ") and not ln.lstrip().startswith(("---", "==="))), "")
-        failures.append(clip(f"  {m.group(3)} L{line_no}" + (f": {message}" if message else ""), 240))
+    for line_no, m in tests:
+        if m.group(2) == "FAIL":
+            message = _message(text, m)
+            failures.append(clip(f"  {m.group(3)} L{line_no}" + (f": {message}" if message else ""), 240))
     panics = matches_with_lines(PANIC, text)
     builds = matches_with_lines(BUILD_ERROR, text)
     if failures:
@@ -90,3 +87,18 @@ def summarize_go_tests(payload: Payload, budget_tokens: int) -> Summary:
     description = line if len(failures) == 0 else f"go test: {plural(len(failures), 'failing test')}, " \
         f"{status['FAIL']} FAIL packages"
     return Summary("go-test", body.text(), description, hint)
+
+
+def _message(text: str, fail: re.Match) -> str:
+    """The first indented message line a failing test printed: go -v prints them between the test's
+    `=== RUN` line and its `--- FAIL` line (without -v, right after the `--- FAIL` line)."""
+    name = fail.group(3)
+    window = text[max(0, fail.start() - 20000):fail.start()]
+    run_at = window.rfind(f"=== RUN   {name}\n")
+    candidates = window[run_at:].split("\n")[1:] if run_at >= 0 else []
+    candidates += text[fail.end() + 1:fail.end() + 2000].split("\n")[:8]
+    for line in candidates:
+        stripped = line.strip()
+        if line.startswith("    ") and stripped and not stripped.startswith(("---", "===")):
+            return stripped
+    return ""

@@ -19,20 +19,21 @@ from ctxlean.summarize.common import (
 )
 from ctxlean.summarize.text import head_tail, split_lines
 
-PROGRAM = re.compile(r"(?:jest|vitest|mocha|ava|tap)\b|node\s+(?:\S+\s+)*--test\b|(?:npm|pnpm|yarn|bun)\s+"
-                     r"(?:run\s+)?test\b")
+PROGRAM = re.compile(r"(?:jest|vitest|mocha|ava|tap)\b|node[ \t]+(?:\S+[ \t]+)*--test\b|(?:npm|pnpm|yarn|bun)[ \t]+"
+                     r"(?:run[ \t]+)?test\b")
 CONTENT = re.compile(
-    r"^\s*(?:PASS|FAIL)\s+\S+\.(?:[cm]?[jt]sx?)\b|^\s*(?:✓|✗|×|❯)\s+\S+\.(?:test|spec)\.[cm]?[jt]sx?|"
-    r"^(?:Test Suites|Tests):\s+\d+|^\s*Test Files\s+\d+|^# (?:tests|pass|fail) \d+$|^TAP version \d+$", re.M)
+    r"^[ \t]*(?:PASS|FAIL)[ \t]+\S+\.(?:[cm]?[jt]sx?)\b|^[ \t]*(?:✓|✗|×|❯)[ \t]+\S+\.(?:test|spec)\.[cm]?[jt]sx?|"
+    r"^(?:Test Suites|Tests):[ \t]+\d+|^[ \t]*Test Files[ \t]+\d+|^# (?:tests|pass|fail) \d+$|^TAP version \d+$", re.M)
 RESULT = re.compile(
     r"^(?:Test Suites|Tests|Snapshots):[^\n]*$|^ *(?:Test Files|Tests) {2,}\d[^\n]*$|^# (?:tests|suites|pass|fail|"
     r"cancelled|skipped|todo) \d+$|^ℹ (?:tests|pass|fail|skipped) \d+$", re.M)
-FAIL_SUITE = re.compile(r"^\s*FAIL\s+(\S+)(?: > ([^\n]*))?$", re.M)
+FAIL_SUITE = re.compile(r"^[ \t]*FAIL[ \t]+(\S+)(?: > ([^\n]*))?$", re.M)
 JEST_BULLET = re.compile(r"^ {2}● (?!Console$)([^\n]+)$", re.M)
-VITEST_CROSS = re.compile(r"^\s+(?:×|✗|✖) ([^\n]+?)(?: \d+(?:\.\d+)?m?s)?$", re.M)
-TAP_NOT_OK = re.compile(r"^\s*not ok \d+ - ([^\n]+)$", re.M)
+VITEST_CROSS = re.compile(r"^[ \t]+(?:×|✗|✖) ([^\n]+?)(?: \d+(?:\.\d+)?m?s)?$", re.M)
+TAP_NOT_OK = re.compile(r"^[ \t]*not ok \d+ - ([^\n]+)$", re.M)
+SPEC_CROSS = re.compile(r"^✖ (?!failing tests:)([^\n]+?)(?: \([\d.]+m?s\))?$", re.M)  # node --test spec reporter
 ERROR_LINE = re.compile(
-    r"^\s*(?:expect\(|Expected|Received|\w*Error\b|→ |error: )[^\n]*$", re.M)
+    r"^[ \t]*(?:expect\(|Expected|Received|\w*Error\b|→ |error: )[^\n]*$", re.M)
 AT_FRAME = re.compile(r"\(?((?:[^\s():]+/)?[^\s():/]+\.[cm]?[jt]sx?):(\d+):\d+\)?")
 
 
@@ -59,7 +60,8 @@ def summarize_js_tests(payload: Payload, budget_tokens: int) -> Summary:
     results = matches_with_lines(RESULT, text)
     if results:
         first_line = results[0][0]
-        joined = "; ".join(" ".join(m.group(0).split()) for _, m in results[-4:])
+        block = [m for n, m in results if n >= results[-1][0] - 12]  # the closing block of result lines
+        joined = "; ".join(" ".join(m.group(0).split()) for m in block[:8])
         body.add(clip(f"{runner}: {joined} (L{first_line})", 300))
         description = f"{runner}: {joined}"
     else:
@@ -91,12 +93,13 @@ def _failures(text: str) -> list[str]:
         bullets = matches_with_lines(FAIL_SUITE, text)
         bullets = [(n, m) for n, m in bullets if m.group(2)]
     if not bullets:
-        bullets = matches_with_lines(VITEST_CROSS, text) or matches_with_lines(TAP_NOT_OK, text)
+        bullets = (matches_with_lines(VITEST_CROSS, text) or matches_with_lines(TAP_NOT_OK, text)
+                   or _first_each(matches_with_lines(SPEC_CROSS, text)))
     found = []
     for i, (line_no, match) in enumerate(bullets):
         stop = bullets[i + 1][1].start() if i + 1 < len(bullets) else min(len(text), match.end() + 4000)
         block = text[match.end():stop]
-        name = match.group(0).strip()
+        name = match.group(0).strip() if match.re is not SPEC_CROSS else f"✖ {match.group(1)}"
         error = ERROR_LINE.search(block)
         frame = AT_FRAME.search(block)
         where = f" ({frame.group(1)}:{frame.group(2)})" if frame else ""
@@ -109,8 +112,16 @@ def _failures(text: str) -> list[str]:
 
 
 def _first_failure_line(text: str) -> int:
-    for pattern in (JEST_BULLET, FAIL_SUITE, VITEST_CROSS, TAP_NOT_OK):
+    for pattern in (JEST_BULLET, FAIL_SUITE, VITEST_CROSS, TAP_NOT_OK, SPEC_CROSS):
         found = matches_with_lines(pattern, text, limit=1)
         if found:
             return found[0][0]
     return 0
+
+
+def _first_each(found: list[tuple[int, re.Match]]) -> list[tuple[int, re.Match]]:
+    """The first of each repeated name (node's spec reporter lists failures twice)."""
+    seen: dict[str, tuple[int, re.Match]] = {}
+    for line_no, match in found:
+        seen.setdefault(match.group(1), (line_no, match))
+    return list(seen.values())

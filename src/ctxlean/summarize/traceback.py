@@ -19,19 +19,20 @@ from ctxlean.summarize.common import (
 from ctxlean.summarize.text import head_tail, split_lines
 
 PY_START = re.compile(r"^Traceback \(most recent call last\):$", re.M)
-PY_FRAME = re.compile(r'^\s+File "([^"\n]+)", line (\d+), in ([^\n]+)$', re.M)
+PY_FRAME = re.compile(r'^[ \t]+File "([^"\n]+)", line (\d+), in ([^\n]+)$', re.M)
 PY_EXCEPTION = re.compile(r"^([A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt|Warning|Fault|Failure|Stop\w*|"
                           r"[A-Z]\w*))(?::[ ]?([^\n]*))?$", re.M)
 JVM_EXCEPTION = re.compile(r"^(?:Exception in thread \"[^\"\n]*\" |Caused by: )?([a-z][\w$]*(?:\.[\w$]+)+"
                            r"(?:Exception|Error|Throwable))(?:: ([^\n]*))?$", re.M)
-JVM_FRAME = re.compile(r"^\s+at ([\w$.<>]+)\(([^)\n]*)\)$", re.M)
-JS_FRAME = re.compile(r"^\s+at (?:([^\n(]+?) \()?([^\s()]+):(\d+):(\d+)\)?$", re.M)
+JVM_FRAME = re.compile(r"^[ \t]+at ([\w$.<>]+)\(([^)\n]*)\)$", re.M)
+JS_FRAME = re.compile(r"^[ \t]+at (?:([^\n(]+?) \()?([^\s()]+):(\d+):(\d+)\)?$", re.M)
 JS_EXCEPTION = re.compile(r"^(?:Uncaught )?([A-Z]\w*(?:Error|Exception))(?: \[\w+\])?: ([^\n]*)$", re.M)
 GO_PANIC = re.compile(r"^panic: ([^\n]*)$", re.M)
 GO_FRAME = re.compile(r"^\t(/[^\n:]+\.go):(\d+)(?: \+0x[0-9a-f]+)?$", re.M)
-RUST_PANIC = re.compile(r"^thread '([^'\n]*)' panicked at ([^\n]*?):?\n([^\n]*)$", re.M)
-START = re.compile(r"^Traceback \(most recent call last\):$|^Exception in thread |^\s+at [\w$.<>]+\([\w$]+\.\w+:\d+\)$"
-                   r"|^panic: |^goroutine \d+ \[|^thread '[^'\n]*' panicked at |^\s+at [^\n]*:\d+:\d+\)?$", re.M)
+RUST_PANIC = re.compile(r"^thread '([^'\n]*)'(?: \(\d+\))? panicked at ([^\n]*?):?\n([^\n]*)$", re.M)
+RUST_FRAME = re.compile(r"^ +\d+: ([^\n]+)\n +at ([^\n]+)$", re.M)
+START = re.compile(r"^Traceback \(most recent call last\):$|^Exception in thread |^[ \t]+at [\w$.<>]+\([\w$]+\.\w+:\d+\)$"
+                   r"|^panic: |^goroutine \d+ \[|^thread '[^'\n]*'(?: \(\d+\))? panicked at |^[ \t]+at [^\n]*:\d+:\d+\)?$", re.M)
 LIBRARY = re.compile(r"site-packages|dist-packages|/lib/python\d|<frozen |^<|node_modules|\bnode:|\binternal/|"
                      r"/usr/(?:local/)?(?:go|lib)/|/rustc/|\.cargo/registry|^(?:java|javax|jdk|sun|kotlin|scala|"
                      r"org\.junit|org\.apache|org\.springframework|com\.sun)\.")
@@ -44,7 +45,7 @@ def is_traceback(payload: Payload) -> int:
 def summarize_traceback(payload: Payload, budget_tokens: int) -> Summary:
     text = payload.text
     body = Body(budget_tokens)
-    for reader in (python_trace, _jvm, _go, _rust, _javascript):
+    for reader in (python_trace, _jvm, _go, _rust, _javascript):  # JavaScript last: its `at` frames are loose
         found = reader(text)
         if found:
             language, headline, headline_at, frames, causes = found
@@ -104,12 +105,13 @@ def _jvm(text: str) -> Found | None:
     at, first = exceptions[0]
     headline = clip(first.group(1) + (f": {first.group(2)}" if first.group(2) else ""), 240)
     causes = [(n, clip(m.group(0), 240)) for n, m in exceptions[1:]]
-    # the first exception's own frames come before its first `Caused by`; the root cause is the last
+    # JVM lists the innermost frame first, under each exception; keep the top frames of the first
+    # exception and of the root cause (the last `Caused by`), reversed so "innermost last" holds
     root_from = exceptions[-1][1].start()
-    innermost = [(n, f"{m.group(1)}({m.group(2)})") for n, m in frames if m.start() > root_from] or \
-        [(n, f"{m.group(1)}({m.group(2)})") for n, m in frames]
-    # JVM frames list the innermost first: reverse them so "innermost last" holds for every language
-    return "JVM", headline, at, innermost[::-1], causes
+    project = [(n, m) for n, m in frames if not LIBRARY.search(m.group(1))] or frames
+    first = [(n, f"{m.group(1)}({m.group(2)})") for n, m in project if m.start() < root_from][:4]
+    root = [(n, f"{m.group(1)}({m.group(2)})") for n, m in project if m.start() > root_from][:4]
+    return "JVM", headline, at, first[::-1] + root[::-1], causes
 
 
 def _go(text: str) -> Found | None:
@@ -130,7 +132,9 @@ def _rust(text: str) -> Found | None:
     at, m = panics[0]
     headline = clip(f"thread '{m.group(1)}' panicked at {m.group(2)}: {m.group(3).strip()}", 240)
     others = [(n, clip(f"thread '{p.group(1)}' panicked at {p.group(2)}", 200)) for n, p in panics[1:]]
-    return "Rust", headline, at, [(at, m.group(2))], others
+    frames = [(n + 1, f"{f.group(2).strip()} in {f.group(1).strip()}")
+              for n, f in matches_with_lines(RUST_FRAME, text, limit=200) if f.start() > m.start()]
+    return "Rust", headline, at, frames[::-1] or [(at, m.group(2))], others
 
 
 def _javascript(text: str) -> Found | None:
