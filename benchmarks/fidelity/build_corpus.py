@@ -885,7 +885,7 @@ def source_cases() -> list[Case]:
              (SITE / "hypothesis/core.py", ["def given", "def find"]),
              (SITE / "typing_extensions.py", ["def final", "class TypeVar"]),
              (Path("/usr/include/stdio.h"), ["fopen", "printf"]),
-             (SITE / "pluggy/_manager.py", ["class PluginManager", "def register"])]
+             (SITE / "pluggy/_manager.py", ["class PluginManager", "register"])]
     node = Path("/tmp/ctxl_node/node_modules/typescript/lib/tsc.js")
     for path, names in picks:
         if not path.exists():
@@ -911,7 +911,7 @@ def source_cases() -> list[Case]:
         f"type Order{i} struct {{\n\tID string\n}}\n\nfunc (o *Order{i}) Total() int {{\n\treturn {i}\n}}\n\n"
         f"func NewOrder{i}() *Order{i} {{\n\tfmt.Println(\"new\")\n\treturn &Order{i}{{}}\n}}\n" for i in range(80))
     cases.append(Case("source_go", go, tool="Read", tool_input={"file_path": "/repo/shop/orders.go"}, kind="source",
-                      needles=["type Order0 struct", "func NewOrder0"], source="generated Go source"))
+                      needles=["type Order0", "func NewOrder0"], source="generated Go source"))
     return cases
 
 

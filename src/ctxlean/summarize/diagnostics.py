@@ -7,6 +7,7 @@ Keeps the tool's own totals lines, counts by severity and by file, and every dis
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 
 from ctxlean.summarize import Payload, Summary
@@ -23,7 +24,7 @@ from ctxlean.summarize.common import (
     plural,
     runs,
 )
-from ctxlean.summarize.text import head_tail, split_lines
+from ctxlean.summarize.text import head_tail, iter_notable, split_lines
 
 GNU = re.compile(  # gcc, clang, mypy, many linters: file:line[:col]: severity[code]: message
     r"^(?P<file>[^\s:][^:\n]*?):(?P<line>\d+):(?:(?P<col>\d+):)? (?P<sev>fatal error|error|warning|note|remark)"
@@ -34,18 +35,21 @@ TSC = re.compile(
     r"^(?P<file>[^\s(][^(\n]*?)\((?P<line>\d+),(?P<col>\d+)\): (?P<sev>error|warning) (?P<code>TS\d+): "
     r"(?P<msg>[^\n]*)$|^(?P<file2>\S+?):(?P<line2>\d+):(?P<col2>\d+) - (?P<sev2>error|warning) "
     r"(?P<code2>TS\d+): (?P<msg2>[^\n]*)$", re.M)
+RUFF_HINT = re.compile(r":\d+:\d+: [A-Z]{1,4}\d")  # starts with a literal: a fast pre-check for RUFF
+TRAILING_CODE = re.compile(r"\[([-\w=]+)\]\s*$")
 ARROW = re.compile(r"^ *--> (?P<file>[^\n:]+):(?P<line>\d+):(?P<col>\d+)\s*$", re.M)
 ARROW_HEADER = re.compile(  # rustc's `error[E0308]: msg` or ruff's full format `F401 [*] msg`
     r"^(?:(?P<sev>error|warning)(?:\[(?P<code>\w+)\])?|(?P<rcode>[A-Z]{1,4}\d{1,4})(?: \[\*\])?):? "
     r"(?P<msg>[^\n]*)$", re.M)
+TOTALS_WORDS = ("Found ", "Success:", "All checks", "generated", "could not compile", "aborting", "collect2",
+                "make", "fix", "ninja", "Finished")
 TOTALS = re.compile(
     r"^(?:Found \d+ errors? in [^\n]*|Found \d+ errors?\.?[^\n]*|Success: no issues found[^\n]*|All checks passed!|"
     r"\d+ (?:errors?|warnings?)(?: and \d+ warnings?)? generated\.|error: could not compile [^\n]*|"
     r"error: aborting due to [^\n]*|warning: [^\n]* generated \d+ warnings?[^\n]*|collect2: error: [^\n]*|"
     r"make(?:\[\d+\])?: \*\*\* [^\n]*|\[\*\] \d+ fix[^\n]*|ninja: build stopped[^\n]*|"
     r"Finished [^\n]*(?:target|profile)[^\n]*)$", re.M)
-OTHER_ERROR = re.compile(r"^[^\n]*(?:\berror\b|\bError\b|undefined reference|cannot find|No such file)[^\n]*$",
-                         re.M)
+OTHER_ERROR_WORDS = ("error", "Error", "ERROR", "undefined reference", "cannot find", "No such file")
 
 PROGRAMS = (
     ("mypy", re.compile(r"(?:mypy|dmypy)\b")),
@@ -89,33 +93,46 @@ def is_diagnostics(payload: Payload) -> int:
 
 
 def parse(text: str) -> list[Diagnostic]:
-    """Every diagnostic in text, in payload order, without repeats."""
+    """Every diagnostic in text, in payload order, without repeats. Each format's pattern runs only when
+    a literal it needs occurs in text (a full regex pass costs far more than a substring search)."""
     found: list[Diagnostic] = []
-    for at, m in matches_with_lines(GNU, text):
-        found.append(Diagnostic(m["file"], int(m["line"]), m["col"] or "", m["sev"], m["code"] or "",
-                                m["msg"], at, clip(m.group(0), 240)))
-    for at, m in matches_with_lines(RUFF, text):
-        found.append(Diagnostic(m["file"], int(m["line"]), m["col"], "error", m["code"], m["msg"], at,
-                                clip(m.group(0), 240)))
-    for at, m in matches_with_lines(TSC, text):
-        file, line, col = m["file"] or m["file2"], m["line"] or m["line2"], m["col"] or m["col2"]
-        found.append(Diagnostic(file, int(line), col, m["sev"] or m["sev2"], m["code"] or m["code2"],
-                                m["msg"] or m["msg2"], at, clip(m.group(0), 240)))
-    for at, m in matches_with_lines(ARROW, text):
-        header = _header_before(text, m.start())
-        if header is None:
-            continue
-        sev = header["sev"] or "error"
-        code = header["code"] or header["rcode"] or ""
-        label = f"{sev}[{code}]" if header["sev"] and code else (sev if header["sev"] else code)
-        text_line = f"{m['file']}:{m['line']}:{m['col']}: {label}: {header['msg']}"
-        found.append(Diagnostic(m["file"], int(m["line"]), m["col"], sev, code, header["msg"],
-                                at - 1, clip(text_line, 240)))
+    if any(f": {sev}" in text for sev in ("error", "warning", "note", "fatal error", "remark")):
+        for at, m in matches_with_lines(GNU, text):
+            found.append(Diagnostic(m["file"], int(m["line"]), m["col"] or "", m["sev"], _code(m["code"], m["msg"]),
+                                    m["msg"], at, clip(m.group(0), 240)))
+    if RUFF_HINT.search(text):
+        for at, m in matches_with_lines(RUFF, text):
+            found.append(Diagnostic(m["file"], int(m["line"]), m["col"], "error", m["code"], m["msg"], at,
+                                    clip(m.group(0), 240)))
+    if "error TS" in text or "warning TS" in text:
+        for at, m in matches_with_lines(TSC, text):
+            file, line, col = m["file"] or m["file2"], m["line"] or m["line2"], m["col"] or m["col2"]
+            found.append(Diagnostic(file, int(line), col, m["sev"] or m["sev2"], m["code"] or m["code2"],
+                                    m["msg"] or m["msg2"], at, clip(m.group(0), 240)))
+    if "--> " in text:
+        for at, m in matches_with_lines(ARROW, text):
+            header = _header_before(text, m.start())
+            if header is None:
+                continue
+            sev = header["sev"] or "error"
+            code = header["code"] or header["rcode"] or ""
+            label = f"{sev}[{code}]" if header["sev"] and code else (sev if header["sev"] else code)
+            text_line = f"{m['file']}:{m['line']}:{m['col']}: {label}: {header['msg']}"
+            found.append(Diagnostic(m["file"], int(m["line"]), m["col"], sev, code, header["msg"],
+                                    at - 1, clip(text_line, 240)))
     found.sort(key=lambda d: d.at)
     unique = {}
     for d in found:
         unique.setdefault((d.file, d.line, d.col, d.severity, d.message), d)
     return list(unique.values())
+
+
+def _code(code: str | None, message: str) -> str:
+    """The diagnostic's code: given, or the trailing [code] of gcc/clang (-Wformat=) and mypy (arg-type)."""
+    if code:
+        return code
+    trailing = TRAILING_CODE.search(message)
+    return trailing.group(1) if trailing else ""
 
 
 def _header_before(text: str, start: int) -> re.Match | None:
@@ -139,28 +156,32 @@ def summarize_diagnostics(payload: Payload, budget_tokens: int) -> Summary:
     tool = tool_of(payload) or _tool_from_content(text)
     diagnostics = parse(text)
     body = Body(budget_tokens)
-    totals = matches_with_lines(TOTALS, text)
+    totals = matches_with_lines(TOTALS, text) if any(word in text for word in TOTALS_WORDS) else []
     totals = list({m.group(0): (n, m) for n, m in totals}.values())[-4:]
-    by_severity = _counts(d.severity.replace("fatal error", "error") for d in diagnostics)
-    files = _counts(d.file for d in diagnostics)
+    by_severity = Counter(d.severity.replace("fatal error", "error") for d in diagnostics)
+    files = Counter(d.file for d in diagnostics)
     parsed = ", ".join(plural(n, sev) for sev, n in by_severity.items()) or "no file:line diagnostics"
     for n, m in totals:
         body.add(clip(f"{tool}: {m.group(0)} (L{n})", 200))
     body.add(clip(f"parsed: {parsed} in {plural(len(files), 'file')}"
-                  + (": " + ", ".join(f"{f} {n}" for f, n in list(files.items())[:8]) if files else ""), 300))
+                  + (": " + ", ".join(f"{f} {n}" for f, n in files.most_common(8)) if files else ""), 300))
+    codes = Counter(d.code for d in diagnostics if d.code)
+    if len(codes) > 1 or (codes and len(diagnostics) > 1):
+        body.add(clip("by code: " + ", ".join(f"{c} {n}" for c, n in sorted(codes.items(), key=lambda kv: (-kv[1], kv[0]))[:10])
+                      + (f", ... {len(codes) - 10} more" if len(codes) > 10 else ""), 300))
     description = f"{tool}: " + (totals[-1][1].group(0) if totals else parsed)
 
+    taken = {d.at for d in diagnostics} | {n for n, _ in totals}
+    others = [(n, line) for n, line in iter_notable(text, OTHER_ERROR_WORDS)
+              if n not in taken and n - 1 not in taken and not line.startswith(" ")][:400]
     more_note = f"... {{n}} more diagnostics ({grep_hint(_grep_pattern(tool))})"
-    shown = _select(diagnostics, body, nbytes(more_note) + 8)
+    reserve = nbytes(more_note) + 8 + (min(300, body.room() // 6) if others else 0)
+    shown = _select(diagnostics, body.room() - reserve)
     order = {f: i for i, f in enumerate(files)}
     for d in sorted(shown, key=lambda d: (order[d.file], d.at)):
         body.add(d.text)
     if len(shown) < len(diagnostics):
         body.add(more_note.replace("{n}", f"{len(diagnostics) - len(shown):,}"))
-
-    taken = {d.at for d in diagnostics} | {n for n, _ in totals}
-    others = [(n, m.group(0)) for n, m in matches_with_lines(OTHER_ERROR, text, limit=400)
-              if n not in taken and n - 1 not in taken]
     if others:
         body.add("other error lines:")
         body.add_all([clip(f"  L{n}: {line.strip()}", 200) for n, line in others[:6]], len(others))
@@ -193,27 +214,22 @@ def _tool_from_content(text: str) -> str:
     return "compiler"
 
 
-def _counts(values) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for value in values:
-        counts[value] = counts.get(value, 0) + 1
-    return counts
-
-
-def _select(diagnostics: list[Diagnostic], body: Body, note_bytes: int) -> list[Diagnostic]:
-    """The diagnostics that fit what is left of body, errors first, then warnings, then notes, keeping
-    note_bytes for the '... N more' line and some room for unparsed error lines."""
-    reserve = note_bytes + min(300, body.room() // 6)
-    room = body.room() - reserve
+def _select(diagnostics: list[Diagnostic], room: int) -> list[Diagnostic]:
+    """The diagnostics that fit in room bytes: errors before warnings before notes, and within a
+    severity the first of every file before the second of any (one file's flood does not hide another's)."""
+    seen_in_file: Counter = Counter()
+    keyed = []
+    for d in diagnostics:
+        keyed.append(((d.rank, seen_in_file[(d.file, d.rank)], d.at), d))
+        seen_in_file[(d.file, d.rank)] += 1
     chosen = []
-    for d in sorted(diagnostics, key=lambda d: (d.rank, d.at)):
+    for _, d in sorted(keyed, key=lambda kd: kd[0]):
         cost = nbytes(d.text) + 1
-        if cost > room:
-            if d.rank > 0:
-                break
-            continue
-        chosen.append(d)
-        room -= cost
+        if cost <= room:
+            chosen.append(d)
+            room -= cost
+        elif room < 40:
+            break
     return chosen
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 
 from ctxlean.summarize import Payload, Summary
-from ctxlean.summarize.common import BY_CONTENT, BY_NAME, Body, clip, head, jsonpath_hint, lines_hint, plural
+from ctxlean.summarize.common import BY_CONTENT, BY_NAME, Body, clip, head, jsonpath_hint, lines_hint, nbytes, plural
 from ctxlean.summarize.text import summarize_text
 
 START = re.compile(r'\s*(?:\{\s*(?:"|\})|\[\s*(?:[\[{"\]]|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?\s*[,\]]|true\b|'
@@ -50,10 +51,12 @@ def summarize_json(payload: Payload, budget_tokens: int) -> Summary:
         body.add(f"error fields ({len(errors)}):")
         body.add_all([clip(f"  {path} = {_compact(value, 200)}", 240) for path, value in errors[:8]], len(errors))
 
-    outline = list(_outline(data, path_prefix, 0, "  "))
+    outline = [clip(line, 240) for line in _outline(data, path_prefix, 0, "  ")]
     reserve_sample = 260 if isinstance(data, (list, dict)) else 0
     body.add("shape:", reserve_sample)
-    body.add_all([clip(line, 240) for line in outline], more="  ... {n} more shape lines")
+    shallow = _shallow_enough(outline, body.room() - reserve_sample - 40)
+    body.add_all(shallow, len(outline), more="  ... {n} more shape lines (deeper or later)",
+                 reserve=reserve_sample)
     sample_path, sample = _sample(data, path_prefix)
     if sample_path:
         body.add(clip(f"sample {sample_path}: {_compact(sample, 400)}", 240))
@@ -63,12 +66,23 @@ def summarize_json(payload: Payload, budget_tokens: int) -> Summary:
     return Summary("json", body.text(), top, hint)
 
 
+def _shallow_enough(outline: list[str], room: int) -> list[str]:
+    """The outline lines down to the deepest nesting level at which all of them fit in room bytes
+    (nesting is the indentation); at least the top level."""
+    depths = [(len(line) - len(line.lstrip(" "))) // 2 for line in outline]
+    for level in sorted(set(depths), reverse=True):
+        chosen = [line for line, depth in zip(outline, depths, strict=True) if depth <= level]
+        if sum(nbytes(line) + 1 for line in chosen) <= room:
+            return chosen
+    return [line for line, depth in zip(outline, depths, strict=True) if depth <= min(depths, default=0)]
+
+
 def _json_lines(text: str) -> list | None:
     lines = [line for line in text.split("\n") if line.strip()]
     if len(lines) < 2:
         return None
-    try:
-        return [json.loads(line) for line in lines]
+    try:  # one parse of the records joined into an array is far faster than one per line
+        return json.loads("[" + ",".join(lines) + "]")
     except (ValueError, RecursionError):
         return None
 
@@ -197,24 +211,21 @@ def _obvious_values(key: str, objects: list[dict]) -> str:
     """Counts of status-like values or first/last of id-like values, over every item."""
     lowered = key.lower()
     if lowered in STATUS_KEYS or lowered.endswith(("_status", "status")):
-        counts: dict[str, int] = {}
-        for item in objects:
-            if key in item and not isinstance(item[key], (dict, list)):
-                value = _compact(item[key], 40)
-                counts[value] = counts.get(value, 0) + 1
-        if not counts or len(counts) > max(12, len(objects) // 2):
+        raw = Counter((type(item[key]).__name__, item[key]) for item in objects
+                      if key in item and not isinstance(item[key], (dict, list)))
+        if not raw or len(raw) > max(12, len(objects) // 2):
             return ""
+        counts = {_compact(value, 40): n for (_, value), n in raw.items()}
         ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
         shown = ", ".join(f"{v} x{n:,}" for v, n in ranked[:6])
         return shown + (f", ... {len(ranked) - 6} more values" if len(ranked) > 6 else "")
     if lowered in ID_KEYS or lowered.endswith(("_id", "id")):
-        values = [_compact(item[key], 40) for item in objects if key in item and
-                  not isinstance(item[key], (dict, list))]
+        values = [item[key] for item in objects if key in item and not isinstance(item[key], (dict, list))]
         if not values:
             return ""
         if len(values) <= 4:
-            return "values " + ", ".join(values)
-        return f"first {', '.join(values[:3])} ... last {values[-1]}"
+            return "values " + ", ".join(_compact(v, 40) for v in values)
+        return f"first {', '.join(_compact(v, 40) for v in values[:3])} ... last {_compact(values[-1], 40)}"
     if lowered in ERROR_KEYS or lowered in ("message", "msg", "reason"):
         non_empty = [item[key] for item in objects if item.get(key) not in (None, "", [], {})]
         if non_empty:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections import Counter
 
 from ctxlean.summarize import Payload, Summary
 from ctxlean.summarize.common import (
@@ -74,53 +75,60 @@ def summarize_listing(payload: Payload, budget_tokens: int, label: str = "listin
     entries, sized = _entries(payload.text)
     paths = [path for path, _, _ in entries]
     body = Body(budget_tokens)
-    prefix = os.path.commonpath(paths) if len(paths) > 1 and _all_same_root(paths) else ""
-    if prefix and prefix in paths:
-        prefix = os.path.dirname(prefix)
-    rel = [p[len(prefix):].lstrip("/") if prefix else p for p in paths]
-    top = f"{label}: {plural(len(entries), 'entry', 'entries')}" + (f" under {prefix}/" if prefix else "")
+    prefix = _common_dir(paths)
+    cut = len(prefix)
+    rel = [p[cut:] if p.startswith(prefix) else p for p in paths]
+    top = f"{label}: {plural(len(entries), 'entry', 'entries')}" + (f" under {prefix}" if prefix else "")
     body.add(clip(top, 200))
     groups = _groups(rel)
     body.add(f"per directory ({len(groups):,}):")
     body.add_all([clip(f"  {count:>6,}  {name}", 160) for name, count in groups[:12]], len(groups),
                  more="  ... {n} more directories")
-    extensions = _count(os.path.splitext(p)[1].lower() or "(none)" for p in rel if not p.endswith("/"))
+    extensions = Counter(os.path.splitext(p)[1].lower() or "(none)" for p in rel if not p.endswith("/"))
     ranked = sorted(extensions.items(), key=lambda kv: (-kv[1], kv[0]))
     body.add(clip("per extension: " + ", ".join(f"{e} {n:,}" for e, n in ranked[:10])
                   + (f", ... {len(ranked) - 10} more" if len(ranked) > 10 else ""), 300))
     if sized:
         largest = sorted((e for e in entries if e[1] is not None), key=lambda e: (-e[1], e[2]))[:5]
         body.add("largest:")
-        body.add_all([clip(f"  L{n}: {_human(size)}  {path}", 180) for path, size, n in largest])
+        body.add_all([clip(f"  L{n}: {_human(size)}  {path[cut:] if path.startswith(prefix) else path}", 180)
+                      for path, size, n in largest])
     body.add("first entries:")
-    body.add_all([clip(f"  L{n}: {path}", 180) for path, _, n in entries[:12]], len(entries))
-    hint = grep_hint(re.escape(groups[0][0].rstrip("/"))) if len(groups) > 1 else lines_hint(1, 300)
+    body.add_all([clip(f"  L{n}: {rel_path}", 180) for (_, _, n), rel_path in zip(entries[:12], rel, strict=False)],
+                 len(entries))
+    hint = grep_hint(re.escape(groups[0][0].rstrip("/"))[-40:]) if len(groups) > 1 else lines_hint(1, 300)
     return Summary("listing", body.text(), top, hint)
 
 
-def _all_same_root(paths: list[str]) -> bool:
-    first = paths[0].startswith("/")
-    return all(p.startswith("/") == first for p in paths)
+def _common_dir(paths: list[str]) -> str:
+    """The directory (with its trailing /) that at least 90% of the entries are under, or ""."""
+    dirs = [p.rsplit("/", 1)[0] + "/" for p in paths[:200] if "/" in p]
+    if len(dirs) < 2:
+        return ""
+    common = os.path.commonprefix(sorted(dirs)[len(dirs) // 20: len(dirs) - len(dirs) // 20] or dirs)
+    common = common[: common.rfind("/") + 1]
+    if not common.strip("/.") or sum(1 for p in paths if p.startswith(common)) < 0.9 * len(paths):
+        return ""
+    return common
 
 
 def _groups(paths: list[str]) -> list[tuple[str, int]]:
-    """(directory, entries) at the deepest level that still gives at most MAX_GROUPS directories."""
-    best: list[tuple[str, int]] = []
+    """(directory, entries), most entries first, at the shallowest depth that tells directories apart:
+    at least 5 of them with none holding most entries (or the deepest level there is)."""
+    dirs = Counter(p.rstrip("/").rsplit("/", 1)[0] + "/" if "/" in p.rstrip("/") else "./" for p in paths)
+    total = max(1, sum(dirs.values()))
+    best: dict[str, int] = dict(dirs)
     for depth in range(1, 12):
-        counts = _count(("/".join(p.split("/")[:depth]) + "/" if p.count("/") >= depth else "./") for p in paths)
-        if len(counts) > MAX_GROUPS and best:
+        grouped: dict[str, int] = {}
+        for directory, n in dirs.items():
+            key = "/".join(directory.split("/")[:depth]).rstrip("/") + "/" if directory != "./" else "./"
+            grouped[key] = grouped.get(key, 0) + n
+        if len(grouped) > 60 and depth > 1:
             break
-        best = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
-        if all(not p.count("/") >= depth + 1 for p in paths):
+        best = grouped
+        if (len(grouped) >= 5 and max(grouped.values()) <= 0.6 * total) or len(grouped) == len(dirs):
             break
-    return best
-
-
-def _count(values) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for value in values:
-        counts[value] = counts.get(value, 0) + 1
-    return counts
+    return sorted(best.items(), key=lambda kv: (-kv[1], kv[0]))
 
 
 def _human(size: float) -> str:

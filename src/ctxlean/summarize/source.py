@@ -48,9 +48,9 @@ LANGUAGES = {
     "C/C++": ((".c", ".h", ".cc", ".cpp", ".cxx", ".hpp", ".hh", ".hxx", ".m", ".mm", ".cu"), [
         re.compile(r"^()(?:typedef[ \t]+)?(?:struct|class|enum|union|namespace)[ \t]+\w+[^;\n]*$", M),
         re.compile(r"^()(?!(?:if|for|while|switch|return|else|do|case|typedef)\b)[A-Za-z_][\w \t*&:<>,~]*?"
-                   r"[ \t*&]~?[A-Za-z_][\w:~]*[ \t]*\([^;\n]*$", M),
+                   r"[ \t*&]~?[A-Za-z_][\w:~]*[ \t]*\([^;\n]*(?:;[ \t]*)?$", M),
         re.compile(r"^()#[ \t]*define[ \t]+\w+[^\n]*", M)],
-        r"^[A-Za-z_][^;]*\(|^(struct|class|enum|#define)"),
+        r"^\w[^;]*\(|^(struct|class|enum|#define)"),
     "Ruby": ((".rb", ".rake"), [re.compile(r"^([ \t]*)(?:def|class|module)[ \t]+[^\n]*", M)],
              r"^\s*(def|class|module) "),
     "PHP": ((".php",), [re.compile(r"^([ \t]*)(?:(?:public|private|protected|static|abstract|final)[ \t]+)*"
@@ -102,19 +102,118 @@ def summarize_source(payload: Payload, budget_tokens: int) -> Summary:
         return Summary("source", fallback.body, top, fallback.hint)
     body = Body(budget_tokens)
     body.add(clip(top, 200))
-    rows = [(depth, clip(f"  L{n}{'  ' * (depth + 1)}{line.strip()}", 160)) for n, depth, line in items]
-    deepest = _deepest_that_fits(rows, body.room() - 60)
-    chosen = [row for depth, row in rows if depth <= deepest]
-    shown = body.add_all(chosen, more="  ... {n} more (" + grep_hint(grep_defs) + ")")
-    complete = shown == len(chosen) == len(rows)
-    if not complete and shown == len(chosen):
-        body.add(f"  (nested definitions omitted: {len(rows) - len(chosen):,}; {grep_hint(grep_defs)})")
-    hint = lines_hint(1, 200) if complete else grep_hint(grep_defs)
-    return Summary("source", body.text(), top, hint)
+    more = "  ... {n} more (" + grep_hint(grep_defs) + ")"
+    full = [clip(f"  L{n}{'  ' * (depth + 1)}{line.strip()}", 140) for n, depth, line in items]
+    if sum(nbytes(row) + 1 for row in full) <= body.room():
+        body.add_all(full)
+        return Summary("source", body.text(), top, lines_hint(1, 200))
+    tops = [i for i, item in enumerate(items) if item[1] == 0]
+    signatures = [clip(f"  L{items[i][0]} {items[i][2].strip()}", 100) for i in tops]
+    if sum(nbytes(row) + 1 for row in signatures) <= body.room() * 0.8:
+        _signatures_and_members(body, items, tops, signatures)
+    else:
+        names = [f"{_prefix(items[i][2])} L{items[i][0]}" for i in tops]
+        rest = "macros" if language == "C/C++" else "nested ones"
+        body.add(f"top-level {what} ({len(tops):,}), then {rest} ({len(items) - len(tops):,}):")
+        _wrapped(body, names, "  ", reserve=nbytes(more) + 1)
+        if len(tops) < len(items) and body.room() > 120:
+            nested = [f"{_name(line)} L{n}" for n, depth, line in items if depth > 0]
+            _wrapped(body, nested, "  ")
+    return Summary("source", body.text(), top, grep_hint(grep_defs))
+
+
+def _signatures_and_members(body: Body, items: list, tops: list[int], signatures: list[str]) -> None:
+    """Each top-level definition's first line, and under it its members' names where room allows
+    (members of the first definitions first)."""
+    bounds = tops[1:] + [len(items)]
+    members = [[f"{_name(items[j][2])} L{items[j][0]}" for j in range(i + 1, end)]
+               for i, end in zip(tops, bounds, strict=True)]
+    room = body.room() - sum(nbytes(row) + 1 for row in signatures)
+    chosen = []
+    for names in members:
+        line = _names_line(names, min(600, room - 1)) if names else ""
+        chosen.append(line)
+        room -= nbytes(line) + 1 if line else 0
+    for signature, member_line in zip(signatures, chosen, strict=True):
+        body.add(signature)
+        if member_line:
+            body.add(member_line)
+
+
+def _names_line(names: list[str], room: int, indent: str = "      ") -> str:
+    """names joined with ', ' in at most room bytes, keeping the last one ("a, b, ... 7 more ..., z");
+    "" when not even that fits."""
+    whole = indent + ", ".join(names)
+    if nbytes(whole) <= room:
+        return whole
+    last = f", ... {len(names):,} more ..., {names[-1]}"
+    line, shown = indent, 0
+    for name in names[:-1]:
+        piece = name if shown == 0 else ", " + name
+        if nbytes(line + piece) + nbytes(last) > room:
+            break
+        line += piece
+        shown += 1
+    if shown == 0:
+        return ""
+    return line + last.replace(f"{len(names):,} more", f"{len(names) - 1 - shown:,} more")
+
+
+def _wrapped(body: Body, names: list[str], indent: str, width: int = 150, reserve: int = 0) -> None:
+    """names joined with ', ' in lines of about width characters, as many as fit; the last name is
+    always kept (the end of a file matters as much as its start)."""
+    last = names[-1] if len(names) > 1 else ""
+    keep = reserve + (nbytes(f"{indent}... {len(names):,} more ..., {last}") + 1 if last else 0)
+    line, shown = indent, 0
+    for name in names[:-1] if last else names:
+        piece = name if line == indent else ", " + name
+        if len(line) + len(piece) > width:
+            if not body.add(line, keep):
+                line = indent
+                break
+            line = indent + name
+        else:
+            line += piece
+        shown += 1
+    if line.strip() and not body.add(line, keep):
+        shown -= line.count(", ") + 1
+    if last:
+        left = len(names) - 1 - max(0, shown)
+        body.add(f"{indent}... {left:,} more ..., {last}" if left else f"{indent}{last}")
+
+
+# the name after a definition keyword (Go receivers skipped)
+NAME = re.compile(r"(?:\bdef|\bclass|\bfn|\bfunc|\bfunction\*?|\bstruct|\benum|\btrait|\bimpl|\bmod|\btype|"
+                  r"\binterface|\bmodule|\brecord|\bobject|\bprotocol|\bextension|\bunion|\bnamespace|\bdefine|"
+                  r"macro_rules!)[ \t]+(?:\([^)]*\)[ \t]*)?([\w$.:~!]+)")
+CALLED = re.compile(r"([A-Za-z_$~][\w$:~]*)[ \t]*\(")
+
+
+def _name(line: str) -> str:
+    """The name a definition line defines (a heading or section: the line itself)."""
+    stripped = line.strip()
+    if stripped.startswith(("#", "[")):
+        return clip(stripped, 60)
+    match = NAME.search(stripped) or CALLED.search(stripped)
+    return match.group(1).rstrip(":") if match else clip(stripped.rstrip(":{ "), 40)
+
+
+def _prefix(line: str) -> str:
+    """A definition line up to and including its name, e.g. "class Foo(Base):" -> "class Foo"."""
+    stripped = line.strip()
+    if stripped.startswith(("#", "[")):
+        return clip(stripped, 60)
+    match = NAME.search(stripped) or CALLED.search(stripped)
+    return clip(stripped[:match.end(1)].rstrip(":") if match else stripped.rstrip(":{ "), 60)
 
 
 def _outline(text: str, patterns: list[re.Pattern], language: str) -> list[tuple[int, int, str]]:
-    """(line number, depth, line) of every definition or heading, in payload order."""
+    """(line number, depth, line) of every definition or heading, in payload order.
+
+    Depth is nesting among definitions: a definition is inside the nearest earlier one that is less
+    indented and whose body has not ended (no line as little indented in between), so a `def` under an
+    `if` at module level is top-level. Markdown depth is the heading level; C macros count as depth 1.
+    """
     found: dict[int, tuple[str, str]] = {}
     for pattern in patterns:
         for match in pattern.finditer(text):
@@ -122,20 +221,31 @@ def _outline(text: str, patterns: list[re.Pattern], language: str) -> list[tuple
     fences = [m.start() for m in FENCE.finditer(text)] if language == "Markdown" else []
     index = LineIndex(text)
     items = []
-    indents = sorted({len(lead.expandtabs(4)) for lead, _ in found.values()}) if language != "Markdown" else []
+    open_defs: list[tuple[int, int]] = []  # (indent, body end offset) of the enclosing definitions
     for start in sorted(found):
         lead, line = found[start]
         if fences and bisect.bisect_right(fences, start) % 2:  # a `#` comment inside a code block
             continue
-        depth = len(lead) - 1 if language == "Markdown" else indents.index(len(lead.expandtabs(4)))
+        if language == "Markdown":
+            depth = len(lead) - 1
+        elif language == "C/C++" and line.lstrip().startswith("#"):
+            depth = 1
+        else:
+            indent = len(lead.expandtabs(4))
+            while open_defs and (open_defs[-1][0] >= indent or open_defs[-1][1] < start):
+                open_defs.pop()
+            depth = len(open_defs)
+            open_defs.append((indent, _body_end(text, start, indent)))
         items.append((index.at(start), depth, line))
     return items
 
 
-def _deepest_that_fits(rows: list[tuple[int, str]], room: int) -> int:
-    """The deepest nesting level whose rows (with every shallower one) fit in room bytes; 0 if none."""
-    deepest = max(depth for depth, _ in rows)
-    for level in range(deepest, 0, -1):
-        if sum(nbytes(row) + 1 for depth, row in rows if depth <= level) <= room:
-            return level
-    return 0
+def _body_end(text: str, start: int, indent: int) -> int:
+    """Where the body of the definition at start ends: the first later non-blank line indented no deeper
+    than the definition itself (or the end of text)."""
+    first_end = text.find("\n", start)
+    if first_end < 0:
+        return len(text)
+    closing = re.compile(r"\n[ \t]{0,%d}(?=[^\s#)\]}])" % indent)
+    found = closing.search(text, first_end)
+    return found.start() if found else len(text)
