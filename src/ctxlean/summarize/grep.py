@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 from ctxlean.summarize import Payload, Summary
 from ctxlean.summarize.common import BY_CONTENT, BY_NAME, Body, clip, grep_hint, head, plural, runs
+from ctxlean.summarize.listing import common_dir
 from ctxlean.summarize.text import split_lines
 
 PROGRAM = re.compile(r"(?:grep|egrep|fgrep|rg|ag|ack|git\s+grep)\b")
@@ -28,23 +30,23 @@ def summarize_grep(payload: Payload, budget_tokens: int) -> Summary:
     hits = HIT.findall(text) or NUMBERED.findall(text) or UNNUMBERED.findall(text)
     if not hits:  # files-with-matches or count mode: one path (or path:count) per line
         return _files_only(payload, budget_tokens)
-    per_file: dict[str, int] = {}
-    for path, _, _ in hits:
-        per_file[path] = per_file.get(path, 0) + 1
+    per_file = Counter(path for path, _, _ in hits)
+    prefix = common_dir(list(per_file))
+    cut = len(prefix)
     body = Body(budget_tokens)
     pattern = str((payload.tool_input or {}).get("pattern", ""))
     top = f"grep: {plural(len(hits), 'match', 'matches')} in {plural(len(per_file), 'file')}" + \
-        (f" for {pattern!r}" if pattern else "")
-    body.add(clip(top, 200))
-    ranked = sorted(per_file.items(), key=lambda kv: -kv[1])
+        (f" under {prefix}" if prefix else "") + (f" for {pattern!r}" if pattern else "")
+    body.add(clip(top, 240))
+    ranked = per_file.most_common()  # ties keep the order grep printed them in
     body.add("per file (most matches first):")
-    body.add_all([clip(f"  {n:>5,}  {path}", 160) for path, n in ranked[:15]], len(ranked),
+    body.add_all([clip(f"  {n:>5,}  {path[cut:] or path}", 160) for path, n in ranked[:15]], len(ranked),
                  more="  ... {n} more files")
     body.add("first matches:")
-    rows = [clip(f"  {':'.join(filter(None, (path, line)))}: {content.strip()}", 200)
+    rows = [clip(f"  {':'.join(filter(None, (path[cut:], line)))}: {content.strip()}", 200)
             for path, line, content in hits[:40]]
     body.add_all(rows, len(hits), more="  ... {n} more matches")
-    hint = grep_hint("^" + re.escape(ranked[0][0]) + ":") if len(ranked) > 1 else 'lines="1-200"'
+    hint = grep_hint(re.escape(ranked[0][0][cut:])[-40:] + ":") if len(ranked) > 1 else 'lines="1-200"'
     return Summary("grep", body.text(), top, hint)
 
 

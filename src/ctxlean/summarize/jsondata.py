@@ -70,11 +70,18 @@ def _shallow_enough(outline: list[str], room: int) -> list[str]:
     """The outline lines down to the deepest nesting level at which all of them fit in room bytes
     (nesting is the indentation); at least the top level."""
     depths = [(len(line) - len(line.lstrip(" "))) // 2 for line in outline]
-    for level in sorted(set(depths), reverse=True):
-        chosen = [line for line, depth in zip(outline, depths, strict=True) if depth <= level]
-        if sum(nbytes(line) + 1 for line in chosen) <= room:
-            return chosen
-    return [line for line, depth in zip(outline, depths, strict=True) if depth <= min(depths, default=0)]
+    level = min(depths, default=0)
+    for candidate in sorted(set(depths), reverse=True):
+        if sum(nbytes(line) + 1 for line, depth in zip(outline, depths, strict=True) if depth <= candidate) <= room:
+            level = candidate
+            break
+    keep = [depth <= level for depth in depths]
+    room -= sum(nbytes(line) + 1 for line, k in zip(outline, keep, strict=True) if k)
+    for i, (line, depth) in enumerate(zip(outline, depths, strict=True)):  # then the next level, in order
+        if depth == level + 1 and nbytes(line) + 1 <= room:
+            keep[i] = True
+            room -= nbytes(line) + 1
+    return [line for line, k in zip(outline, keep, strict=True) if k]
 
 
 def _json_lines(text: str) -> list | None:

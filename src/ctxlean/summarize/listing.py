@@ -75,7 +75,7 @@ def summarize_listing(payload: Payload, budget_tokens: int, label: str = "listin
     entries, sized = _entries(payload.text)
     paths = [path for path, _, _ in entries]
     body = Body(budget_tokens)
-    prefix = _common_dir(paths)
+    prefix = common_dir(paths)
     cut = len(prefix)
     rel = [p[cut:] if p.startswith(prefix) else p for p in paths]
     top = f"{label}: {plural(len(entries), 'entry', 'entries')}" + (f" under {prefix}" if prefix else "")
@@ -100,7 +100,7 @@ def summarize_listing(payload: Payload, budget_tokens: int, label: str = "listin
     return Summary("listing", body.text(), top, hint)
 
 
-def _common_dir(paths: list[str]) -> str:
+def common_dir(paths: list[str]) -> str:
     """The directory (with its trailing /) that at least 90% of the entries are under, or ""."""
     dirs = [p.rsplit("/", 1)[0] + "/" for p in paths[:200] if "/" in p]
     if len(dirs) < 2:
