@@ -41,13 +41,13 @@ class Payload:
 def summarize(payload: Payload, budget_tokens: int) -> Summary:
     """The summary of payload by the first summarizer in the registry that recognises it.
 
-    Whatever the summarizer returned, the body is clamped to budget_tokens and the description to one
-    line of at most 100 characters: callers can rely on both.
+    Whatever the summarizer returned, the body is clamped to budget_tokens, the description to one line
+    of at most 100 characters and the hint to HINT_CHARS characters: callers can rely on all three.
     """
-    from ctxlean.summarize.common import clamp, one_line
+    from ctxlean.summarize.common import HINT_CHARS, clamp, one_line
     from ctxlean.summarize.registry import pick
 
     kind, summarizer = pick(payload)
     summary = summarizer(payload, budget_tokens)
-    return Summary(summary.kind, clamp(summary.body, budget_tokens), one_line(summary.description),
-                   summary.hint)
+    hint = summary.hint if len(summary.hint) <= HINT_CHARS else 'lines="1-200"'
+    return Summary(summary.kind, clamp(summary.body, budget_tokens), one_line(summary.description), hint)

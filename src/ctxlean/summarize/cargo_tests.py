@@ -29,7 +29,8 @@ RERUN = re.compile(r"^error: (?:test failed|\d+ targets? failed)[^\n]*$", re.M)
 def is_cargo_tests(payload: Payload) -> int:
     if runs(payload.command, PROGRAM):
         return BY_NAME
-    return BY_CONTENT if CONTENT.search(head(payload.text)) else 0
+    sample = head(payload.text)
+    return BY_CONTENT if ("running " in sample or "test " in sample) and CONTENT.search(sample) else 0
 
 
 def summarize_cargo_tests(payload: Payload, budget_tokens: int) -> Summary:

@@ -16,7 +16,10 @@ from ctxlean.tokens import BYTES_PER_TOKEN, estimate_tokens, truncate_to_tokens
 BY_CONTENT = 1
 BY_NAME = 2
 SAMPLE_BYTES = 4096  # what detectors may look at: the head (and the tail) of a payload
-LINE_CHARS = 220  # no single summary line may eat the budget
+LINE_CHARS = 220
+# The hook's footer reserves room for a hint of this many characters (ctxlean.offload); a longer one
+# would push the rendered summary over its budget, so summarize() replaces it.
+HINT_CHARS = 48  # no single summary line may eat the budget
 
 
 def nbytes(text: str) -> int:

@@ -87,9 +87,18 @@ def tool_of(payload: Payload) -> str | None:
 def is_diagnostics(payload: Payload) -> int:
     if tool_of(payload):
         return BY_NAME
-    sample = head(payload.text)
-    found = GNU.search(sample) or TSC.search(sample) or RUFF.search(sample) or ARROW.search(sample)
-    return BY_CONTENT if found else 0
+    return BY_CONTENT if _has_diagnostics(head(payload.text)) else 0
+
+
+def _has_diagnostics(sample: str) -> bool:
+    """True when sample holds a line in one of the diagnostic formats (literal pre-checks first)."""
+    if any(f": {sev}" in sample for sev in ("error", "warning", "note", "fatal error")) and GNU.search(sample):
+        return True
+    if ("error TS" in sample or "warning TS" in sample) and TSC.search(sample):
+        return True
+    if "--> " in sample and ARROW.search(sample):
+        return True
+    return bool(RUFF_HINT.search(sample) and RUFF.search(sample))
 
 
 def parse(text: str) -> list[Diagnostic]:

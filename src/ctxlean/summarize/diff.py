@@ -29,7 +29,9 @@ COMMIT = re.compile(r"^commit ([0-9a-f]{7,40})\b[^\n]*$", re.M)
 def is_diff(payload: Payload) -> int:
     if runs(payload.command, PROGRAM) or payload.file_path.endswith((".diff", ".patch")):
         return BY_NAME
-    return BY_CONTENT if CONTENT.search(head(payload.text)) else 0
+    sample = head(payload.text)
+    found = ("diff --git" in sample or "--- " in sample or "Index: " in sample) and CONTENT.search(sample)
+    return BY_CONTENT if found else 0
 
 
 def files_of(text: str) -> list[dict]:

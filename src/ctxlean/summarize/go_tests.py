@@ -31,7 +31,9 @@ BUILD_ERROR = re.compile(r"^(?:\./)?[^\s:]+\.go:\d+:\d+: [^\n]*$", re.M)
 def is_go_tests(payload: Payload) -> int:
     if runs(payload.command, PROGRAM):
         return BY_NAME
-    return BY_CONTENT if CONTENT.search(head(payload.text)) else 0
+    sample = head(payload.text)
+    found = ("=== RUN" in sample or "--- " in sample or "ok  " in sample or "FAIL" in sample) and CONTENT.search(sample)
+    return BY_CONTENT if found else 0
 
 
 def summarize_go_tests(payload: Payload, budget_tokens: int) -> Summary:

@@ -20,7 +20,10 @@ UNNUMBERED = re.compile(r"^([^\s:][^\n:]*\.\w+)():([^\n]*)$", re.M)  # grep -r w
 def is_grep(payload: Payload) -> int:
     if payload.tool == "Grep" or runs(payload.command, PROGRAM):
         return BY_NAME
-    lines = [line for line in head(payload.text).split("\n")[:40] if line.strip()]
+    sample = head(payload.text)
+    if sample.count(":") < 10:
+        return 0
+    lines = [line for line in sample.split("\n")[:40] if line.strip()]
     hits = sum(1 for line in lines if HIT.match(line))
     return BY_CONTENT if len(lines) >= 5 and hits >= 0.8 * len(lines) else 0
 

@@ -16,8 +16,9 @@ TAG = re.compile(r"<[^>]*>")
 HIDDEN = re.compile(r"<(script|style|noscript|template|svg|nav|header|footer)\b.*?</\1\s*>", re.I | re.S)
 MAIN = (re.compile(r"<main\b[^>]*>(.*?)</main\s*>", re.I | re.S),
         re.compile(r"<article\b[^>]*>(.*?)</article\s*>", re.I | re.S),
-        re.compile(r"<body\b[^>]*>(.*)", re.I | re.S))
+        re.compile(r"<body\b[^>]*>", re.I))
 MAIN_SCAN_CHARS = 400_000  # the main text is searched in the page's first 400 KB
+MAIN_TEXT_CHARS = 32_000  # and read from its first 32 KB: the summary shows about 1 KB of it
 
 
 def is_html(payload: Payload) -> int:
@@ -65,7 +66,8 @@ def summarize_html(payload: Payload, budget_tokens: int) -> Summary:
     for pattern in MAIN:
         match = pattern.search(region)
         if match:
-            main_text = _text(HIDDEN.sub(" ", match.group(1)))
+            start = match.start(1) if match.re.groups else match.end()
+            main_text = _text(HIDDEN.sub(" ", region[start:start + MAIN_TEXT_CHARS]))
             break
     if main_text:
         body.add_clipped(clip(f"text: {main_text}", 1200))

@@ -21,6 +21,7 @@ from ctxlean.summarize.text import head_tail, split_lines
 
 PROGRAM = re.compile(r"(?:jest|vitest|mocha|ava|tap)\b|node[ \t]+(?:\S+[ \t]+)*--test\b|(?:npm|pnpm|yarn|bun)[ \t]+"
                      r"(?:run[ \t]+)?test\b")
+CONTENT_WORDS = ("PASS", "FAIL", "✓", "✗", "×", "❯", "Test", "# tests", "# pass", "# fail", "TAP version", "ℹ ")
 CONTENT = re.compile(
     r"^[ \t]*(?:PASS|FAIL)[ \t]+\S+\.(?:[cm]?[jt]sx?)\b|^[ \t]*(?:✓|✗|×|❯)[ \t]+\S+\.(?:test|spec)\.[cm]?[jt]sx?|"
     r"^(?:Test Suites|Tests):[ \t]+\d+|^[ \t]*Test Files[ \t]+\d+|^# (?:tests|pass|fail) \d+$|^TAP version \d+$", re.M)
@@ -40,7 +41,10 @@ AT_FRAME = re.compile(r"\(?((?:[^\s():]+/)?[^\s():/]+\.[cm]?[jt]sx?):(\d+):\d+\)
 def is_js_tests(payload: Payload) -> int:
     if runs(payload.command, PROGRAM):
         return BY_NAME
-    return BY_CONTENT if CONTENT.search(head(payload.text)) or RESULT.search(tail(payload.text, 1024)) else 0
+    sample, end = head(payload.text), tail(payload.text, 1024)
+    if any(word in sample for word in CONTENT_WORDS) and CONTENT.search(sample):
+        return BY_CONTENT
+    return BY_CONTENT if any(word in end for word in CONTENT_WORDS) and RESULT.search(end) else 0
 
 
 def _runner(text: str) -> str:

@@ -23,8 +23,9 @@ from ctxlean.summarize.text import split_lines
 
 PROGRAM = re.compile(r"(?:find|fd|fdfind|ls|tree|du|locate|exa|eza)\b|git\s+ls-files\b|rg\s+(?:-\S+\s+)*--files\b")
 PATH_LINE = re.compile(r"(?:\.{0,2}/)?[\w.@+~-]+(?:/[\w.@+~ ,()-]*)+")
-LS_LONG = re.compile(r"^[-dlcbps][rwxsStT-]{9}[@+.]?\s+\d+\s+\S+\s+\S+\s+(\d+)\s+\S+\s+\S+\s+\S+\s+(.+)$")
+LS_LONG = re.compile(r"^[-dlcbps][rwxsStT-]{9}[@+.]?\s+\d+\s+\S+\s+\S+\s+(\d+)\s+\S+\s+\S+\s+\S+\s+(.+)$", re.M)
 SIZED = re.compile(r"^(\d+(?:\.\d+)?[KMGT]?)\s+(\S.*)$")
+SIZED_LINE = re.compile(r"^\d+(?:\.\d+)?[KMGT]?[ \t]+\S*/", re.M)
 MAX_GROUPS = 40
 
 
@@ -41,7 +42,10 @@ def is_listing(payload: Payload) -> int:
 def _entries(text: str) -> tuple[list[tuple[str, float | None, int]], bool]:
     """(path, size or None, line number) per entry, and whether sizes were shown."""
     entries = []
+    sample = head(text)
     sized = False
+    long_format = LS_LONG.search(sample) is not None  # which line formats to try, judged from the head
+    size_first = SIZED_LINE.search(sample) is not None
     directory = ""
     for n, line in enumerate(split_lines(text), 1):
         stripped = line.strip()
@@ -50,12 +54,12 @@ def _entries(text: str) -> tuple[list[tuple[str, float | None, int]], bool]:
         if stripped.endswith(":") and " " not in stripped:  # ls -R section header
             directory = stripped[:-1].rstrip("/") + "/"
             continue
-        long = LS_LONG.match(stripped)
+        long = LS_LONG.match(stripped) if long_format else None
         if long:
             entries.append((directory + long.group(2), float(long.group(1)), n))
             sized = True
             continue
-        size = SIZED.match(stripped)
+        size = SIZED.match(stripped) if size_first else None
         if size and "/" in size.group(2):
             entries.append((size.group(2), _bytes(size.group(1)), n))
             sized = True

@@ -25,6 +25,7 @@ from ctxlean.summarize.traceback import python_trace
 
 LEVELS = r"(TRACE|DEBUG|INFO|NOTICE|WARN(?:ING)?|ERROR|ERR|FATAL|CRIT(?:ICAL)?|SEVERE|PANIC|EMERG|ALERT)\b"
 SERIOUS_LEVELS = r"(ERROR|ERR|FATAL|CRIT(?:ICAL)?|SEVERE|PANIC|EMERG|ALERT)\b"
+LEVEL_WORDS = ("INFO", "ERROR", "WARN", "DEBUG", "TRACE", "FATAL", "CRIT", "NOTICE", "SEVERE", "level", "severity")
 SERIOUS = ("ERROR", "ERR", "FATAL", "CRIT", "CRITICAL", "SEVERE", "PANIC", "EMERG", "ALERT")
 # Where the level sits, learned from the head: the n-th whitespace-separated field, or a key=value / JSON
 # key. Each layout is (pattern for any level, pattern for ERROR-like levels only).
@@ -53,9 +54,12 @@ def is_log(payload: Payload) -> int:
     sample = [line for line in head(payload.text).split("\n")[:40] if line.strip()]
     if len(sample) < 5:
         return 0
-    stamped = sum(1 for line in sample if TIMESTAMP.search(line[:40]))
-    leveled = stamped >= 0.6 * len(sample) or _layout("\n".join(sample), 0.6) is not None
-    return BY_CONTENT if leveled else 0
+    if sum(1 for line in sample if TIMESTAMP.search(line, 0, 40)) >= 0.6 * len(sample):
+        return BY_CONTENT
+    joined = "\n".join(sample)
+    if not any(word in joined for word in LEVEL_WORDS):
+        return 0
+    return BY_CONTENT if _layout(joined, 0.6) is not None else 0
 
 
 def _layout(sample: str, share: float) -> tuple[re.Pattern, re.Pattern] | None:
@@ -73,7 +77,7 @@ def summarize_log(payload: Payload, budget_tokens: int) -> Summary:
     text = payload.text
     body = Body(budget_tokens)
     n_lines = count_lines(text)
-    sample = head(text, 16384)
+    sample = head(text, 8192)
     levels: dict[str, int] = {}
     if len(ACCESS.findall(sample)) >= 0.6 * max(1, sample.count("\n")):
         for digit in ACCESS.findall(text):

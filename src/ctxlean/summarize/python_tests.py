@@ -20,6 +20,8 @@ from ctxlean.summarize.common import (
 )
 from ctxlean.summarize.text import head_tail, split_lines
 
+PYTEST_WORDS = ("test session starts", "collected ", "::", "%]", "FAILURES", "ERRORS", "short test summary")
+UNITTEST_WORDS = ("FAIL: ", "ERROR: ", "Ran ", " ... ")
 PYTEST_PROGRAM = re.compile(r"(?:pytest|py\.test|tox|nox)\b")
 PYTEST_CONTENT = re.compile(
     r"^=+ test session starts =+$|^collected \d+ items?|^[.FEsxX]+\s+\[\s*\d+%\]$|"
@@ -41,7 +43,11 @@ INTERRUPTED = re.compile(r"^(?:!+ )?(Interrupted: [^\n!]*?)(?: !+)?$", re.M)
 def is_pytest(payload: Payload) -> int:
     if runs(payload.command, PYTEST_PROGRAM):
         return BY_NAME
-    return BY_CONTENT if PYTEST_CONTENT.search(head(payload.text)) or RESULT.search(tail(payload.text, 512)) else 0
+    sample = head(payload.text)
+    if any(word in sample for word in PYTEST_WORDS) and PYTEST_CONTENT.search(sample):
+        return BY_CONTENT
+    end = tail(payload.text, 512)
+    return BY_CONTENT if " in " in end and RESULT.search(end) else 0
 
 
 def summarize_pytest(payload: Payload, budget_tokens: int) -> Summary:
@@ -146,7 +152,9 @@ SEPARATOR = re.compile(r"^(?:={40,}|-{40,})$", re.M)
 def is_unittest(payload: Payload) -> int:
     if runs(payload.command, UNITTEST_PROGRAM):
         return BY_NAME
-    found = UNITTEST_CONTENT.search(head(payload.text)) or UNITTEST_RAN.search(tail(payload.text, 512))
+    sample, end = head(payload.text), tail(payload.text, 512)
+    found = (any(word in sample for word in UNITTEST_WORDS) and UNITTEST_CONTENT.search(sample)) or \
+        ("Ran " in end and UNITTEST_RAN.search(end))
     return BY_CONTENT if found else 0
 
 

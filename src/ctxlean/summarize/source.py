@@ -182,29 +182,51 @@ def _wrapped(body: Body, names: list[str], indent: str, width: int = 150, reserv
         body.add(f"{indent}... {left:,} more ..., {last}" if left else f"{indent}{last}")
 
 
-# the name after a definition keyword (Go receivers skipped)
-NAME = re.compile(r"(?:\bdef|\bclass|\bfn|\bfunc|\bfunction\*?|\bstruct|\benum|\btrait|\bimpl|\bmod|\btype|"
-                  r"\binterface|\bmodule|\brecord|\bobject|\bprotocol|\bextension|\bunion|\bnamespace|\bdefine|"
-                  r"macro_rules!)[ \t]+(?:\([^)]*\)[ \t]*)?([\w$.:~!]+)")
+KEYWORDS = frozenset("def class fn func function function* struct enum trait impl mod type interface module "
+                     "record object protocol extension union namespace define macro_rules!".split())
+NAME_END = re.compile(r"[^\w$.~!]")
 CALLED = re.compile(r"([A-Za-z_$~][\w$:~]*)[ \t]*\(")
+
+
+def _name_span(stripped: str) -> tuple[int, int] | None:
+    """(start, end) of the name a definition line defines: the word after its keyword (a Go receiver
+    `(o *T)` skipped), else the word before the first `(`."""
+    words = stripped[:200].split(" ")
+    offset = 0
+    for i, word in enumerate(words[:-1]):
+        if word in KEYWORDS or word.lstrip("#") == "define":
+            rest_at = offset + len(word) + 1
+            rest = stripped[rest_at:]
+            if rest.startswith("("):  # Go method receiver
+                close = rest.find(")")
+                rest_at += close + 1 if close >= 0 else 0
+                rest = stripped[rest_at:]
+            skipped = len(rest) - len(rest.lstrip())
+            end = NAME_END.search(rest, skipped)
+            name_end = rest_at + (end.start() if end else len(rest))
+            if name_end > rest_at + skipped:
+                return rest_at + skipped, name_end
+        offset += len(word) + 1
+    called = CALLED.search(stripped, 0, 200)
+    return called.span(1) if called else None
 
 
 def _name(line: str) -> str:
     """The name a definition line defines (a heading or section: the line itself)."""
     stripped = line.strip()
-    if stripped.startswith(("#", "[")):
+    if stripped.startswith(("#", "[")) and not stripped.startswith(("#define", "# define")):
         return clip(stripped, 60)
-    match = NAME.search(stripped) or CALLED.search(stripped)
-    return match.group(1).rstrip(":") if match else clip(stripped.rstrip(":{ "), 40)
+    span = _name_span(stripped)
+    return stripped[span[0]:span[1]].rstrip(":") if span else clip(stripped.rstrip(":{ "), 40)
 
 
 def _prefix(line: str) -> str:
     """A definition line up to and including its name, e.g. "class Foo(Base):" -> "class Foo"."""
     stripped = line.strip()
-    if stripped.startswith(("#", "[")):
+    if stripped.startswith(("#", "[")) and not stripped.startswith(("#define", "# define")):
         return clip(stripped, 60)
-    match = NAME.search(stripped) or CALLED.search(stripped)
-    return clip(stripped[:match.end(1)].rstrip(":") if match else stripped.rstrip(":{ "), 60)
+    span = _name_span(stripped)
+    return clip(stripped[:span[1]].rstrip(":") if span else stripped.rstrip(":{ "), 60)
 
 
 def _outline(text: str, patterns: list[re.Pattern], language: str) -> list[tuple[int, int, str]]:

@@ -29,6 +29,8 @@ def delimiter_of(payload: Payload) -> tuple[str, str] | None:
     if len(lines) < (2 if by_path else 4):
         return None
     for delimiter, label in DELIMITERS:
+        if sum(1 for line in lines if delimiter in line) < len(lines):
+            continue
         try:
             widths = {len(row) for row in csv.reader(lines, delimiter=delimiter)}
         except csv.Error:

@@ -22,7 +22,7 @@ from ctxlean.tokens import BYTES_PER_TOKEN
 NOTABLE_WORDS = ("error", "Error", "ERROR", "fail", "Fail", "FAIL", "fatal", "Fatal", "FATAL", "panic", "Traceback",
                  "Exception", "exception", "CRITICAL", "denied", "Denied", "Segmentation fault", "Killed", "Aborted",
                  "Out of memory")
-NOTABLE_GREP = "(?i)error|fail|fatal|panic|exception|denied"
+NOTABLE_GREP = "(?i)error|fail|fatal|panic|exception"
 
 MAGIC = (  # (prefix, type) for the binary formats worth naming
     (b"\x89PNG\r\n\x1a\n", "PNG image"), (b"\xff\xd8\xff", "JPEG image"), (b"GIF8", "GIF image"),
@@ -62,17 +62,22 @@ def split_lines(text: str) -> list[str]:
 
 
 def iter_notable(text: str, words: tuple[str, ...] = NOTABLE_WORDS):
-    """(line number, line) of every line containing one of words, in order."""
+    """(line number, line) of every line containing one of words, in order. Words are searched in the
+    lower-cased text (half the passes) unless lower-casing changes offsets (rare non-ASCII letters)."""
+    lowered = text.lower()
+    if len(lowered) == len(text):
+        haystack, needles = lowered, tuple(dict.fromkeys(word.lower() for word in words))
+    else:
+        haystack, needles = text, words
     starts = set()
-    for word in words:
-        at = text.find(word)
+    for word in needles:
+        at = haystack.find(word)
         while at >= 0:
-            start = text.rfind("\n", 0, at) + 1
-            starts.add(start)
-            end = text.find("\n", at)
+            starts.add(haystack.rfind("\n", 0, at) + 1)
+            end = haystack.find("\n", at)
             if end < 0:
                 break
-            at = text.find(word, end)
+            at = haystack.find(word, end)
     index = LineIndex(text)
     for start in sorted(starts):
         end = text.find("\n", start)

@@ -31,6 +31,7 @@ GO_PANIC = re.compile(r"^panic: ([^\n]*)$", re.M)
 GO_FRAME = re.compile(r"^\t(/[^\n:]+\.go):(\d+)(?: \+0x[0-9a-f]+)?$", re.M)
 RUST_PANIC = re.compile(r"^thread '([^'\n]*)'(?: \(\d+\))? panicked at ([^\n]*?):?\n([^\n]*)$", re.M)
 RUST_FRAME = re.compile(r"^ +\d+: ([^\n]+)\n +at ([^\n]+)$", re.M)
+START_WORDS = ("Traceback", "Exception in thread", "at ", "panic: ", "goroutine ", "panicked at")
 START = re.compile(r"^Traceback \(most recent call last\):$|^Exception in thread |^[ \t]+at [\w$.<>]+\([\w$]+\.\w+:\d+\)$"
                    r"|^panic: |^goroutine \d+ \[|^thread '[^'\n]*'(?: \(\d+\))? panicked at |^[ \t]+at [^\n]*:\d+:\d+\)?$", re.M)
 LIBRARY = re.compile(r"site-packages|dist-packages|/lib/python\d|<frozen |^<|node_modules|\bnode:|\binternal/|"
@@ -39,7 +40,10 @@ LIBRARY = re.compile(r"site-packages|dist-packages|/lib/python\d|<frozen |^<|nod
 
 
 def is_traceback(payload: Payload) -> int:
-    return BY_CONTENT if START.search(head(payload.text)) or START.search(tail(payload.text)) else 0
+    for sample in (head(payload.text), tail(payload.text)):
+        if any(word in sample for word in START_WORDS) and START.search(sample):
+            return BY_CONTENT
+    return 0
 
 
 def summarize_traceback(payload: Payload, budget_tokens: int) -> Summary:
