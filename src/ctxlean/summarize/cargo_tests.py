@@ -56,7 +56,8 @@ def summarize_cargo_tests(payload: Payload, budget_tokens: int) -> Summary:
         if m.group(2) != "FAILED":
             continue
         panic = panics.get(m.group(1))
-        detail = f" panicked at {panic[1].group(2)} L{panic[0]}: {panic[1].group(3).strip()}" if panic else ""
+        # the panic message is on the line after `thread '...' panicked at file:line:col:`
+        detail = f" panicked at {panic[1].group(2)} L{panic[0] + 1}: {panic[1].group(3).strip()}" if panic else ""
         failures.append(clip(f"  {m.group(1)} (L{n}){detail}", 260))
     if failures:
         body.add(f"failing tests ({len(failures)}):")

@@ -59,9 +59,13 @@ def summarize_diff(payload: Payload, budget_tokens: int) -> Summary:
     body.add(top)
     if not files:
         body.add("no file headers found (not a unified diff?)")
+    changed = [f"{f['name']}{f['status']}" for f in files if f["status"]]
+    if changed and len(files) > 1:
+        body.add(clip(f"added/deleted/renamed/binary ({len(changed)}): " + ", ".join(changed), 400))
     rows = [clip(f"  +{f['added']} -{f['removed']}  {f['name']}{f['status']} (L{f['line']}, "
                  f"{plural(len(f['hunks']), 'hunk')})", 200) for f in files]
-    shown = body.add_all(rows, more="  ... {n} more files (" + grep_hint("^diff --git") + ")")
+    hunk_room = int(body.room() * 0.35) if hunks else 0  # keep some hunk headers in view
+    shown = body.add_all(rows, more="  ... {n} more files (" + grep_hint("^diff --git") + ")", reserve=hunk_room)
     if files and body.add("hunks:"):
         hunk_lines = [clip(f"  L{n} {f['name']}: {h}", 160) for f in files[:shown] for n, h in f["hunks"]]
         body.add_all(hunk_lines, more="  ... {n} more hunks")

@@ -61,7 +61,7 @@ def summarize_go_tests(payload: Payload, budget_tokens: int) -> Summary:
     for line_no, m in tests:
         if m.group(2) == "FAIL":
             message = _message(text, m)
-            failures.append(clip(f"  {m.group(3)} L{line_no}" + (f": {message}" if message else ""), 240))
+            failures.append(clip(f"  {m.group(3)} (L{line_no})" + (f": {message}" if message else ""), 240))
     panics = matches_with_lines(PANIC, text)
     builds = matches_with_lines(BUILD_ERROR, text)
     if failures:

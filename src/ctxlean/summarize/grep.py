@@ -13,6 +13,7 @@ from ctxlean.summarize.text import split_lines
 PROGRAM = re.compile(r"(?:grep|egrep|fgrep|rg|ag|ack|git\s+grep)\b")
 MATCH = re.compile(r"^([^\n:]+?)[:-](\d+)[:-]", re.M)  # path:line: (a match) or path-line- (context)
 HIT = re.compile(r"^([^\n:]+?):(\d+):([^\n]*)$", re.M)
+PATH_HIT = re.compile(r"[^\s:]*[./][^\s:]*:\d+[:-]")  # content detection: a path-like name, not a timestamp
 NUMBERED = re.compile(r"^()(\d+):([^\n]*)$", re.M)  # grep -n on a single file: no path
 UNNUMBERED = re.compile(r"^([^\s:][^\n:]*\.\w+)():([^\n]*)$", re.M)  # grep -r without -n
 
@@ -24,7 +25,7 @@ def is_grep(payload: Payload) -> int:
     if sample.count(":") < 10:
         return 0
     lines = [line for line in sample.split("\n")[:40] if line.strip()]
-    hits = sum(1 for line in lines if HIT.match(line))
+    hits = sum(1 for line in lines if PATH_HIT.match(line))
     return BY_CONTENT if len(lines) >= 5 and hits >= 0.8 * len(lines) else 0
 
 

@@ -52,7 +52,7 @@ def summarize_html(payload: Payload, budget_tokens: int) -> Summary:
     if headings:
         body.add(f"headings ({len(headings):,}):")
         top_level = min(level for _, level, _ in headings)
-        lines = [clip(f"  L{n}: {'  ' * (level - top_level)}h{level} {words}", 140) for n, level, words in headings]
+        lines = [clip(f"  L{n} {'  ' * (level - top_level)}h{level} {words}", 140) for n, level, words in headings]
         keep = max(120, body.room() // 2)
         shown = 0
         for line in lines:

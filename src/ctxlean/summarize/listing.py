@@ -95,7 +95,7 @@ def summarize_listing(payload: Payload, budget_tokens: int, label: str = "listin
     if sized:
         largest = sorted((e for e in entries if e[1] is not None), key=lambda e: (-e[1], e[2]))[:5]
         body.add("largest:")
-        body.add_all([clip(f"  L{n}: {_human(size)}  {path[cut:] if path.startswith(prefix) else path}", 180)
+        body.add_all([clip(f"  {_human(size)}  {path[cut:] if path.startswith(prefix) else path} (L{n})", 180)
                       for path, size, n in largest])
     body.add("first entries:")
     body.add_all([clip(f"  L{n}: {rel_path}", 180) for (_, _, n), rel_path in zip(entries[:12], rel, strict=False)],

@@ -115,8 +115,8 @@ def summarize_log(payload: Payload, budget_tokens: int) -> Summary:
         shows_last = any(last_line == g[2] for g in ordered)
         lines = []
         for count, first, final, line in ordered:
-            where = f"L{first}" if count == 1 else f"x{count:,} L{first}..L{final}"
-            lines.append(clip(f"  {where}: {line.strip()}", 230))
+            repeats = "" if count == 1 else f"x{count:,} (last L{final}) "
+            lines.append(clip(f"  {repeats}L{first}: {line.strip()}", 230))
         body.add_all(lines, len(groups), more="  ... {n} more distinct",
                      reserve=0 if shows_last else nbytes(last) + 1)
         if not shows_last:

@@ -35,7 +35,7 @@ SHORT = re.compile(r"^(FAILED|ERROR) (\S+)(?: - ([^\n]*))?$", re.M)
 VERBOSE_FAIL = re.compile(r"^(\S+::\S+) (FAILED|ERROR)\b", re.M)
 SECTION_BANNER = re.compile(r"^=+ ([A-Za-z][^=\n]*?) =+\s*$", re.M)
 TEST_HEADER = re.compile(r"^_{3,} (.+?) _{3,}$", re.M)
-E_LINE = re.compile(r"^E {1,3}\S[^\n]*$", re.M)
+E_LINE = re.compile(r"^E +\S[^\n]*$", re.M)
 LOCATION = re.compile(r"^([^\s:][^\n:]*):(\d+): (\w+)$", re.M)
 INTERRUPTED = re.compile(r"^(?:!+ )?(Interrupted: [^\n!]*?)(?: !+)?$", re.M)
 
@@ -181,7 +181,7 @@ def summarize_unittest(payload: Payload, budget_tokens: int) -> Summary:
         first = separators[0].end() if separators else 0
         lines = [line for line in block[first:last].split("\n") if line.strip()]
         error = clip(lines[-1].strip(), 200) if lines else ""
-        failures.append(f"  {match.group(1)}: {match.group(2)} ({match.group(3)}) L{line_no}: {error}")
+        failures.append(f"  {match.group(1)}: {match.group(2)} ({match.group(3)}) (L{line_no}) {error}")
     if failures:
         body.add(f"failing ({len(failures)}):")
         body.add_all([clip(f, 260) for f in failures])

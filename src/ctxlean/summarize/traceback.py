@@ -67,7 +67,7 @@ def summarize_traceback(payload: Payload, budget_tokens: int) -> Summary:
     label = "innermost project frames" if project else "innermost frames (no project frames found)"
     body.add(f"{label} ({len(project) if project else len(frames)} of {plural(len(frames), 'frame')}), "
              "innermost last:")
-    body.add_all([clip(f"  L{n}: {where}", 220) for n, where in shown])
+    body.add_all([clip(f"  {where} (L{n})", 220) for n, where in shown])
     last_frame = frames[-1][0] if frames else headline_at
     first = min(headline_at, last_frame)
     hint = lines_hint(max(1, first - 30), max(headline_at, last_frame) + 5)
