@@ -96,10 +96,10 @@ def summarize_log(payload: Payload, budget_tokens: int) -> Summary:
     span = f", {stamps[0]} .. {stamps[1]}" if stamps else ""
     if levels:
         counts = ", ".join(f"{name} {n:,}" for name, n in sorted(levels.items(), key=lambda kv: (-kv[1], kv[0])))
-        body.add(clip(f"log: {plural(n_lines, 'line')}{span}; levels: {counts}", 300))
+        description = clip(f"log: {plural(n_lines, 'line')}{span}; levels: {counts}", 300)
     else:
-        body.add(clip(f"log: {plural(n_lines, 'line')}{span}; no level field recognised", 300))
-    description = body.lines[0]
+        description = clip(f"log: {plural(n_lines, 'line')}{span}; no level field recognised", 300)
+    body.add(description)
     traces = text.count("Traceback (most recent call last):")
     if traces:
         found = python_trace(text)

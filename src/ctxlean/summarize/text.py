@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from ctxlean.summarize import Payload, Summary
 from ctxlean.summarize.common import (
     BY_CONTENT,
@@ -40,9 +42,18 @@ def is_binary(payload: Payload) -> int:
     return BY_CONTENT if "\x00" in payload.text[:4096] else 0
 
 
+def _magic_pattern(magic: bytes) -> re.Pattern:
+    """magic as it reads after decoding: a non-ASCII byte is U+FFFD (utf-8 "replace", as the hook
+    decodes) or itself (latin-1)."""
+    return re.compile("".join(re.escape(chr(b)) if b < 0x80 else f"[\ufffd{re.escape(chr(b))}]" for b in magic))
+
+
+MAGIC_PATTERNS = [(_magic_pattern(magic), name) for magic, name in MAGIC]
+
+
 def binary_type(payload: Payload) -> str:
-    start = payload.text[:16].encode("latin-1", "replace")
-    return next((name for magic, name in MAGIC if start.startswith(magic)), "unknown binary format")
+    start = payload.text[:16]
+    return next((name for pattern, name in MAGIC_PATTERNS if pattern.match(start)), "unknown binary format")
 
 
 def summarize_binary(payload: Payload, budget_tokens: int) -> Summary:
