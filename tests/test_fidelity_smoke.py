@@ -32,8 +32,8 @@ def results(tmp_path_factory):
 
 
 def test_needles_are_in_the_summary(results):
-    missing = [(r.case.name, n["text"]) for r in results for n, found in zip(r.case.meta["needles"], r.found)
-               if not found]
+    missing = [(r.case.name, n["text"]) for r in results
+               for n, found in zip(r.case.meta["needles"], r.found, strict=True) if not found]
     assert missing == []
 
 

@@ -2,8 +2,7 @@
 
 from summarize_helpers import kind_of
 
-from ctxlean.summarize import Payload, Summary, summarize
-from ctxlean.summarize import registry
+from ctxlean.summarize import Payload, Summary, registry, summarize
 from ctxlean.tokens import estimate_tokens
 
 

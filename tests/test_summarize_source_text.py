@@ -41,7 +41,8 @@ def test_big_file_falls_back_to_compact_names_and_keeps_the_last_definition():
 
 
 def test_markdown_headings_skip_code_blocks_and_cat_counts_as_read():
-    md = "# Runbook\n\n" + "".join(f"## Step {i}\n\n```bash\n# not a heading\nmake step{i}\n```\n\n" for i in range(100))
+    steps = (f"## Step {i}\n\n```bash\n# not a heading\nmake step{i}\n```\n\n" for i in range(100))
+    md = "# Runbook\n\n" + "".join(steps)
     summary = summary_of(md, "cat docs/RUNBOOK.md")
     assert summary.kind == "source" and "# Runbook" in summary.body and "## Step 99" in summary.body
     assert "not a heading" not in summary.body

@@ -1,3 +1,5 @@
+# Fixture lines reproduce tool output verbatim, so some run long.
+# ruff: noqa: E501
 """Build the fidelity corpus: payloads made by really running tools, each with its needle facts.
 
     python benchmarks/fidelity/build_corpus.py [--node-dir DIR]
@@ -289,29 +291,30 @@ def go_fixture_cases() -> list[Case]:
             lines += ["PASS", f"ok  \t{pkg}\t0.006s"]
     lines += ["?   \tgithub.com/acme/shop/cmd/shop\t[no test files]", "FAIL"]
     verbose = "\n".join(lines) + "\n"
-    panic = textwrap.dedent("""\
-        --- FAIL: TestInventoryReserve (0.00s)
-        panic: runtime error: index out of range [5] with length 3 [recovered]
-        	panic: runtime error: index out of range [5] with length 3
-
-        goroutine 7 [running]:
-        testing.tRunner.func1.2({0x5a1f20, 0xc000018180})
-        	/usr/local/go/src/testing/testing.go:1631 +0x24a
-        testing.tRunner.func1()
-        	/usr/local/go/src/testing/testing.go:1634 +0x377
-        panic({0x5a1f20?, 0xc000018180?})
-        	/usr/local/go/src/runtime/panic.go:770 +0x132
-        github.com/acme/shop/inventory.(*Store).Reserve(...)
-        	/home/dev/shop/inventory/store.go:88
-        github.com/acme/shop/inventory.TestInventoryReserve(0xc0000a2820)
-        	/home/dev/shop/inventory/store_test.go:21 +0x45
-        testing.tRunner(0xc0000a2820, 0x5c6e88)
-        	/usr/local/go/src/testing/testing.go:1689 +0xfb
-        created by testing.(*T).Run in goroutine 1
-        	/usr/local/go/src/testing/testing.go:1742 +0x390
-        FAIL	github.com/acme/shop/inventory	0.011s
-        FAIL
-        """)
+    panic = "\n".join([
+        '--- FAIL: TestInventoryReserve (0.00s)',
+        'panic: runtime error: index out of range [5] with length 3 [recovered]',
+        '\tpanic: runtime error: index out of range [5] with length 3',
+        '',
+        'goroutine 7 [running]:',
+        'testing.tRunner.func1.2({0x5a1f20, 0xc000018180})',
+        '\t/usr/local/go/src/testing/testing.go:1631 +0x24a',
+        'testing.tRunner.func1()',
+        '\t/usr/local/go/src/testing/testing.go:1634 +0x377',
+        'panic({0x5a1f20?, 0xc000018180?})',
+        '\t/usr/local/go/src/runtime/panic.go:770 +0x132',
+        'github.com/acme/shop/inventory.(*Store).Reserve(...)',
+        '\t/home/dev/shop/inventory/store.go:88',
+        'github.com/acme/shop/inventory.TestInventoryReserve(0xc0000a2820)',
+        '\t/home/dev/shop/inventory/store_test.go:21 +0x45',
+        'testing.tRunner(0xc0000a2820, 0x5c6e88)',
+        '\t/usr/local/go/src/testing/testing.go:1689 +0xfb',
+        'created by testing.(*T).Run in goroutine 1',
+        '\t/usr/local/go/src/testing/testing.go:1742 +0x390',
+        'FAIL\tgithub.com/acme/shop/inventory\t0.011s',
+        'FAIL',
+        '',
+    ])
     build = textwrap.dedent("""\
         # github.com/acme/shop/cart [github.com/acme/shop/cart.test]
         cart/cart.go:14:2: undefined: discountFor
@@ -829,7 +832,6 @@ def git_cases(tmp: Path) -> list[Case]:
 def listing_cases(tmp: Path) -> list[Case]:
     cases = []
     out = run(f"find {SITE} -name '*.py' -not -path '*/__pycache__/*'")
-    top = sorted({p.split("/site-packages/")[1].split("/")[0] for p in out.split("\n") if "/site-packages/" in p})
     cases.append(Case("find_site_packages", out, f"find {SITE} -name '*.py'", kind="listing",
                       needles=["hypothesis", "pydantic", "mypy", str(SITE)]))
     out = run(f"find {SITE}/hypothesis -type f")
@@ -869,7 +871,7 @@ def grep_cases() -> list[Case]:
                       tool_input={"pattern": "import re$", "path": str(SITE), "output_mode": "files_with_matches"},
                       kind="grep", needles=["_pytest", "hypothesis"], source="grep -rln"))
     out = run(f"grep -rc 'assert' {SITE}/_pytest --include=*.py")
-    top = max((line for line in out.split("\n") if line), key=lambda l: int(l.rsplit(":", 1)[1]))
+    top = max((line for line in out.split("\n") if line), key=lambda row: int(row.rsplit(":", 1)[1]))
     cases.append(Case("grep_count", out, tool="Grep", tool_input={"pattern": "assert", "output_mode": "count"},
                       kind="grep", needles=[top.rsplit(":", 1)[0]], source="grep -rc"))
     target = SITE / "_pytest/python.py"

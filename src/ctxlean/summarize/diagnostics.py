@@ -176,7 +176,8 @@ def summarize_diagnostics(payload: Payload, budget_tokens: int) -> Summary:
                   + (": " + ", ".join(f"{f} {n}" for f, n in files.most_common(8)) if files else ""), 300))
     codes = Counter(d.code for d in diagnostics if d.code)
     if len(codes) > 1 or (codes and len(diagnostics) > 1):
-        body.add(clip("by code: " + ", ".join(f"{c} {n}" for c, n in sorted(codes.items(), key=lambda kv: (-kv[1], kv[0]))[:10])
+        ranked = sorted(codes.items(), key=lambda kv: (-kv[1], kv[0]))
+        body.add(clip("by code: " + ", ".join(f"{c} {n}" for c, n in ranked[:10])
                       + (f", ... {len(codes) - 10} more" if len(codes) > 10 else ""), 300))
     description = f"{tool}: " + (totals[-1][1].group(0) if totals else parsed)
 

@@ -20,8 +20,8 @@ from ctxlean.summarize.common import (
 from ctxlean.summarize.text import head_tail, split_lines
 
 PROGRAM = re.compile(r"go[ \t]+(?:test|vet)\b|gotestsum\b")
-CONTENT = re.compile(r"^=== RUN[ \t]+Test|^--- (?:FAIL|PASS|SKIP): Test|^(?:ok|FAIL)[ \t]+\S+[ \t]+(?:[\d.]+s|\(cached\))",
-                     re.M)
+CONTENT = re.compile(
+    r"^=== RUN[ \t]+Test|^--- (?:FAIL|PASS|SKIP): Test|^(?:ok|FAIL)[ \t]+\S+[ \t]+(?:[\d.]+s|\(cached\))", re.M)
 PACKAGE = re.compile(r"^(ok|FAIL|\?)[ \t]+(\S+)[ \t]+([^\n]*)$", re.M)
 TEST = re.compile(r"^( *)--- (FAIL|PASS|SKIP): (\S+) \(([\d.]+)s\)$", re.M)
 PANIC = re.compile(r"^panic: [^\n]*$", re.M)
@@ -72,7 +72,8 @@ def summarize_go_tests(payload: Payload, budget_tokens: int) -> Summary:
         body.add_all([clip(f"  L{n}: {m.group(0)}", 220) for n, m in panics[:5]], len(panics))
     if builds:
         body.add(f"build errors ({len(builds)}):")
-        body.add_all([clip(f"  {m.group(0)}", 220) for _, m in builds], more="  ... {n} more (" + grep_hint(r"\.go:\d+:\d+: ") + ")")
+        body.add_all([clip(f"  {m.group(0)}", 220) for _, m in builds],
+                     more="  ... {n} more (" + grep_hint(r"\.go:\d+:\d+: ") + ")")
 
     first_fail = next((n for n, m in tests if m.group(2) == "FAIL"), None)
     if panics:

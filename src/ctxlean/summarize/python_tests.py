@@ -81,7 +81,8 @@ def summarize_pytest(payload: Payload, budget_tokens: int) -> Summary:
     names = list(dict.fromkeys(names))
     if names:
         body.add(f"failing ({len(names)}):")
-        body.add_all([clip("  " + name, 200) for name in names], more="  ... {n} more (" + grep_hint(r"^(FAILED|ERROR) ") + ")")
+        body.add_all([clip("  " + name, 200) for name in names],
+                     more="  ... {n} more (" + grep_hint(r"^(FAILED|ERROR) ") + ")")
     if failures:
         body.add("first error of each failure:")
         body.add_all([clip(f"  {f.describe()}", 240) for f in failures])

@@ -57,7 +57,8 @@ LANGUAGES = {
                                    r"(?:function|class|interface|trait|enum)[ \t]+\w+[^\n]*", M)],
             r"\b(function|class|interface|trait)\s"),
     "Shell": ((".sh", ".bash", ".zsh", ".ksh"), [
-        re.compile(r"^([ \t]*)(?:function[ \t]+[\w:.-]+|[\w:.-]+[ \t]*\(\))[^\n]*", M)], r"^\s*(function\s+)?[\w:.-]+\s*\(\)"),
+        re.compile(r"^([ \t]*)(?:function[ \t]+[\w:.-]+|[\w:.-]+[ \t]*\(\))[^\n]*", M)],
+        r"^\s*(function\s+)?[\w:.-]+\s*\(\)"),
     "Lua": ((".lua",), [re.compile(r"^([ \t]*)(?:local[ \t]+)?function[ \t]+[\w.:]+[^\n]*", M)], r"function "),
     "Markdown": ((".md", ".markdown", ".mdx"), [re.compile(r"^(#{1,6})[ \t]+[^\n]+", M)], r"^#{1,6} "),
     "TOML/INI": ((".toml", ".ini", ".cfg", ".conf", ".properties"), [re.compile(r"^()\[[^\]\n]+\][^\n]*", M)],
@@ -193,7 +194,7 @@ def _name_span(stripped: str) -> tuple[int, int] | None:
     `(o *T)` skipped), else the word before the first `(`."""
     words = stripped[:200].split(" ")
     offset = 0
-    for i, word in enumerate(words[:-1]):
+    for word in words[:-1]:
         if word in KEYWORDS or word.lstrip("#") == "define":
             rest_at = offset + len(word) + 1
             rest = stripped[rest_at:]
@@ -268,6 +269,6 @@ def _body_end(text: str, start: int, indent: int) -> int:
     first_end = text.find("\n", start)
     if first_end < 0:
         return len(text)
-    closing = re.compile(r"\n[ \t]{0,%d}(?=[^\s#)\]}])" % indent)
+    closing = re.compile(r"\n[ \t]{0,%s}(?=[^\s#)\]}])" % indent)  # noqa: UP031 (braces in the regex)
     found = closing.search(text, first_end)
     return found.start() if found else len(text)

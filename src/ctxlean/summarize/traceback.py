@@ -32,8 +32,9 @@ GO_FRAME = re.compile(r"^\t(/[^\n:]+\.go):(\d+)(?: \+0x[0-9a-f]+)?$", re.M)
 RUST_PANIC = re.compile(r"^thread '([^'\n]*)'(?: \(\d+\))? panicked at ([^\n]*?):?\n([^\n]*)$", re.M)
 RUST_FRAME = re.compile(r"^ +\d+: ([^\n]+)\n +at ([^\n]+)$", re.M)
 START_WORDS = ("Traceback", "Exception in thread", "at ", "panic: ", "goroutine ", "panicked at")
-START = re.compile(r"^Traceback \(most recent call last\):$|^Exception in thread |^[ \t]+at [\w$.<>]+\([\w$]+\.\w+:\d+\)$"
-                   r"|^panic: |^goroutine \d+ \[|^thread '[^'\n]*'(?: \(\d+\))? panicked at |^[ \t]+at [^\n]*:\d+:\d+\)?$", re.M)
+START = re.compile(r"^Traceback \(most recent call last\):$|^Exception in thread |"
+                   r"^[ \t]+at [\w$.<>]+\([\w$]+\.\w+:\d+\)$|^panic: |^goroutine \d+ \[|"
+                   r"^thread '[^'\n]*'(?: \(\d+\))? panicked at |^[ \t]+at [^\n]*:\d+:\d+\)?$", re.M)
 LIBRARY = re.compile(r"site-packages|dist-packages|/lib/python\d|<frozen |^<|node_modules|\bnode:|\binternal/|"
                      r"/usr/(?:local/)?(?:go|lib)/|/rustc/|\.cargo/registry|^(?:java|javax|jdk|sun|kotlin|scala|"
                      r"org\.junit|org\.apache|org\.springframework|com\.sun)\.")
