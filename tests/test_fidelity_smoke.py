@@ -52,3 +52,8 @@ def test_within_budget_and_compressed(results):
     big = [r for r in results if r.case.size > 20_000]
     assert len(big) >= 8
     assert [r.case.name for r in big if len(r.replacement) * 10 > len(r.case.text)] == []
+
+
+def test_each_payload_is_summarized_as_its_kind(results):
+    assert [(r.case.name, r.kind) for r in results
+            if r.kind != "(not offloaded)" and r.case.meta["kind"] not in r.kind] == []

@@ -4,6 +4,7 @@ folded into one line with a count."""
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 from ctxlean.summarize import Payload, Summary
 from ctxlean.summarize.common import (
@@ -80,13 +81,12 @@ def summarize_log(payload: Payload, budget_tokens: int) -> Summary:
     sample = head(text, 8192)
     levels: dict[str, int] = {}
     if len(ACCESS.findall(sample)) >= 0.6 * max(1, sample.count("\n")):
-        for digit in ACCESS.findall(text):
-            levels[f"{digit}xx"] = levels.get(f"{digit}xx", 0) + 1
+        levels = {f"{digit}xx": n for digit, n in sorted(Counter(ACCESS.findall(text)).items())}
         serious = _lines_at(text, (m.start() for m in ACCESS_5XX.finditer(text)))
         what, grep = "HTTP 5xx lines", r'" 5\d\d '
     elif (layout := _layout(sample, 0.3)) is not None:
-        for level in layout[0].findall(text):
-            levels[level.upper()] = levels.get(level.upper(), 0) + 1
+        for level, n in Counter(layout[0].findall(text)).items():
+            levels[level.upper()] = levels.get(level.upper(), 0) + n
         serious = _lines_at(text, (m.start() for m in layout[1].finditer(text)))
         what, grep = "ERROR/FATAL-level lines", "|".join(sorted({lvl for lvl in levels if lvl in SERIOUS})) or "ERROR"
     else:
