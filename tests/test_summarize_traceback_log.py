@@ -76,3 +76,12 @@ def test_log_without_levels_lists_error_looking_lines():
     lines[2222] = "Mar  2 10:37:02 web-01 kernel: Out of memory: Killed process 7781 (postgres)"
     summary = summary_of("\n".join(lines) + "\n", "cat /var/log/syslog")
     assert "L2223: Mar  2 10:37:02 web-01 kernel: Out of memory: Killed process 7781 (postgres)" in summary.body
+
+
+def test_json_lines_log_keeps_error_records():
+    records = [f'{{"ts": "2026-03-02T11:00:{i % 60:02d}Z", "level": "{"error" if i in (7, 1500) else "info"}", '
+               f'"msg": "{"job crashed: disk quota exceeded on /data/" + str(i) if i in (7, 1500) else "step"}"}}'
+               for i in range(2000)]
+    summary = summary_of("\n".join(records) + "\n", "kubectl logs deploy/worker")
+    assert "INFO 1,998" in summary.body and "ERROR 2" in summary.body
+    assert "disk quota exceeded on /data/7" in summary.body and "disk quota exceeded on /data/1500" in summary.body

@@ -46,8 +46,11 @@ def _entries(text: str) -> tuple[list[tuple[str, float | None, int]], bool]:
     sized = False
     long_format = LS_LONG.search(sample) is not None  # which line formats to try, judged from the head
     size_first = SIZED_LINE.search(sample) is not None
+    lines = split_lines(text)
+    if not long_format and not size_first and ":\n" not in text and "├" not in sample and "└" not in sample:
+        return [(line.strip(), None, n) for n, line in enumerate(lines, 1) if line.strip()], False  # plain paths
     directory = ""
-    for n, line in enumerate(split_lines(text), 1):
+    for n, line in enumerate(lines, 1):
         stripped = line.strip()
         if not stripped or stripped.startswith("total ") and stripped[6:].isdigit():
             continue

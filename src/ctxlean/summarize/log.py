@@ -85,10 +85,12 @@ def summarize_log(payload: Payload, budget_tokens: int) -> Summary:
         serious = _lines_at(text, (m.start() for m in ACCESS_5XX.finditer(text)))
         what, grep = "HTTP 5xx lines", r'" 5\d\d '
     elif (layout := _layout(sample, 0.3)) is not None:
-        for level, n in Counter(layout[0].findall(text)).items():
+        raw = Counter(layout[0].findall(text))
+        for level, n in raw.items():
             levels[level.upper()] = levels.get(level.upper(), 0) + n
-        serious = _lines_at(text, (m.start() for m in layout[1].finditer(text)))
-        what, grep = "ERROR/FATAL-level lines", "|".join(sorted({lvl for lvl in levels if lvl in SERIOUS})) or "ERROR"
+        spellings = [level for level in raw if level.upper() in SERIOUS]
+        serious = _lines_at(text, _serious_offsets(text, spellings, layout[1])) if spellings else []
+        what, grep = "ERROR/FATAL-level lines", "|".join(sorted(spellings)) or "ERROR"
     else:
         serious = list(iter_notable(text, NOTABLE_WORDS))
         what, grep = "error-looking lines", NOTABLE_GREP
@@ -112,7 +114,7 @@ def summarize_log(payload: Payload, budget_tokens: int) -> Summary:
         ordered = groups[:4] + sorted(groups[4:], key=lambda g: -g[0])[:4] if len(groups) > 8 else groups
         last_line, last_text = serious[-1]
         last = clip(f"  last: L{last_line}: {last_text.strip()}", 230)
-        shows_last = any(last_line == g[2] for g in ordered)
+        shows_last = any(last_line == g[1] for g in ordered)  # its own text is on show
         lines = []
         for count, first, final, line in ordered:
             repeats = "" if count == 1 else f"x{count:,} (last L{final}) "
@@ -129,6 +131,23 @@ def summarize_log(payload: Payload, budget_tokens: int) -> Summary:
         body.add_all([clip(f"  L{n_lines - len(tail_lines) + 1 + i}: {line}", 200)
                       for i, line in enumerate(tail_lines)])
     return Summary("log", body.text(), description, hint)
+
+
+def _serious_offsets(text: str, spellings: list[str], pattern: re.Pattern) -> list[int]:
+    """Start offsets of the lines whose level is one of spellings: each spelling found with str.find
+    (far faster than a regex pass over every line), then its line checked against the layout's pattern."""
+    starts = set()
+    for word in spellings:
+        at = text.find(word)
+        while at >= 0:
+            start = text.rfind("\n", 0, at) + 1
+            if start not in starts:
+                end = text.find("\n", at)
+                match = pattern.search(text, start, end if end >= 0 else len(text))
+                if match and match.start(1) == at:
+                    starts.add(start)
+            at = text.find(word, at + len(word))
+    return sorted(starts)
 
 
 def _lines_at(text: str, offsets) -> list[tuple[int, str]]:
