@@ -91,7 +91,7 @@ def summarize_listing(payload: Payload, budget_tokens: int, label: str = "listin
     body.add(f"per directory ({len(groups):,}):")
     body.add_all([clip(f"  {count:>6,}  {name}", 160) for name, count in groups[:12]], len(groups),
                  more="  ... {n} more directories")
-    extensions = Counter(os.path.splitext(p)[1].lower() or "(none)" for p in rel if not p.endswith("/"))
+    extensions = Counter(_extension(p) for p in rel if not p.endswith("/"))
     ranked = sorted(extensions.items(), key=lambda kv: (-kv[1], kv[0]))
     body.add(clip("per extension: " + ", ".join(f"{e} {n:,}" for e, n in ranked[:10])
                   + (f", ... {len(ranked) - 10} more" if len(ranked) > 10 else ""), 300))
@@ -136,6 +136,13 @@ def _groups(paths: list[str]) -> list[tuple[str, int]]:
         if (len(grouped) >= 5 and max(grouped.values()) <= 0.6 * total) or len(grouped) == len(dirs):
             break
     return sorted(best.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+def _extension(path: str) -> str:
+    """".py" for "a/b.py", "(none)" for "a/Makefile" or "a/.bashrc" (as os.path.splitext, but cheaper)."""
+    name = path[path.rfind("/") + 1:]
+    dot = name.rfind(".")
+    return name[dot:].lower() if dot > 0 else "(none)"
 
 
 def _human(size: float) -> str:
