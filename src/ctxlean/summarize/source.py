@@ -113,13 +113,18 @@ def summarize_source(payload: Payload, budget_tokens: int) -> Summary:
     if sum(nbytes(row) + 1 for row in signatures) <= body.room() * 0.8:
         _signatures_and_members(body, items, tops, signatures)
     else:
-        names = [f"{_prefix(items[i][2])} L{items[i][0]}" for i in tops]
         rest = "macros" if language == "C/C++" else "nested ones"
         body.add(f"top-level {what} ({len(tops):,}), then {rest} ({len(items) - len(tops):,}):")
-        _wrapped(body, names, "  ", reserve=nbytes(more) + 1)
+        fit = body.room() // 8  # no more names than that can fit: name only those, and the last
+        shown_tops = tops[:fit] + tops[-1:] if len(tops) > fit + 1 else tops
+        _wrapped(body, [f"{_prefix(items[i][2])} L{items[i][0]}" for i in shown_tops], "  ",
+                 reserve=nbytes(more) + 1, total=len(tops))
         if len(tops) < len(items) and body.room() > 120:
-            nested = [f"{_name(line)} L{n}" for n, depth, line in items if depth > 0]
-            _wrapped(body, nested, "  ")
+            nested = [i for i, item in enumerate(items) if item[1] > 0]
+            fit = body.room() // 8
+            shown_nested = nested[:fit] + nested[-1:] if len(nested) > fit + 1 else nested
+            _wrapped(body, [f"{_name(items[i][2])} L{items[i][0]}" for i in shown_nested], "  ",
+                     total=len(nested))
     return Summary("source", body.text(), top, grep_hint(grep_defs))
 
 
@@ -160,11 +165,14 @@ def _names_line(names: list[str], room: int, indent: str = "      ") -> str:
     return line + last.replace(f"{len(names):,} more", f"{len(names) - 1 - shown:,} more")
 
 
-def _wrapped(body: Body, names: list[str], indent: str, width: int = 150, reserve: int = 0) -> None:
+def _wrapped(body: Body, names: list[str], indent: str, width: int = 150, reserve: int = 0,
+             total: int | None = None) -> None:
     """names joined with ', ' in lines of about width characters, as many as fit; the last name is
-    always kept (the end of a file matters as much as its start)."""
+    always kept (the end of a file matters as much as its start). `names` may be the first few of
+    `total` names followed by the very last one."""
+    total = len(names) if total is None else total
     last = names[-1] if len(names) > 1 else ""
-    keep = reserve + (nbytes(f"{indent}... {len(names):,} more ..., {last}") + 1 if last else 0)
+    keep = reserve + (nbytes(f"{indent}... {total:,} more ..., {last}") + 1 if last else 0)
     line, shown = indent, 0
     for name in names[:-1] if last else names:
         piece = name if line == indent else ", " + name
@@ -179,7 +187,7 @@ def _wrapped(body: Body, names: list[str], indent: str, width: int = 150, reserv
     if line.strip() and not body.add(line, keep):
         shown -= line.count(", ") + 1
     if last:
-        left = len(names) - 1 - max(0, shown)
+        left = total - 1 - max(0, shown)
         body.add(f"{indent}... {left:,} more ..., {last}" if left else f"{indent}{last}")
 
 
