@@ -12,8 +12,8 @@ from ctxlean.store.sqlite import SqliteStore
 
 BENCH = Path(__file__).resolve().parents[1] / "benchmarks" / "fidelity"
 SLICE = ("pytest_verbose_big|pytest_collection_error|unittest_verbose|mypy_big|ruff_concise|gcc_errors|app_log|"
-         "python_chained_traceback|json_api_orders|csv_orders|git_diff_big|git_log$|find_site_packages|grep_init|"
-         "source__manager|build_log_middle_error|go_test_verbose|cargo_test_failing")
+         "python_chained_traceback|json_api_orders|csv_orders|git_diff_big|git_log$|find_site_packages|grep_defs|"
+         "source_sqlite|source_ledger_h|build_log_middle_error|go_test_verbose|cargo_test_failing")
 
 
 @pytest.fixture(scope="module")

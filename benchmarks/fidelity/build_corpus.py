@@ -29,6 +29,7 @@ HERE = Path(__file__).resolve().parent
 CORPUS = HERE / "corpus"
 PY = sys.executable
 SITE = Path(next(p for p in sys.path if p.endswith("site-packages")))
+REPO = HERE.parents[1]  # this project: its own code is what the code-quoting payloads quote
 MAX_PAYLOAD = 300_000
 ENV = {**os.environ, "NO_COLOR": "1", "TERM": "dumb", "PYTHONDONTWRITEBYTECODE": "1", "COLUMNS": "120"}
 
@@ -746,30 +747,18 @@ def csv_cases() -> list[Case]:
                  needles=["title", "notes", "Item 0"], source="generated CSV with quoted newlines")]
 
 
-def html_cases() -> list[Case]:
+def html_cases(tmp: Path) -> list[Case]:
+    """pydoc's HTML for this project's own modules (real generated pages), and a generated changelog."""
     cases = []
-    roots = [Path.home() / ".rustup", Path("/usr/share/doc")]
-    found = []
-    for root in roots:
-        if root.exists():
-            found += sorted(p for p in root.rglob("*.html") if 20_000 < p.stat().st_size < 350_000)
-        if len(found) >= 40:
-            break
-    picked = [found[i] for i in range(0, len(found), max(1, len(found) // 3))][:3] if found else []
-    for path in picked:
+    for module, names in (("ctxlean.summarize.common", ["Body", "clamp"]),
+                          ("ctxlean.store.sqlite", ["SqliteStore"]), ("ctxlean.config", ["Config"])):
+        print(run(f"PYTHONPATH={REPO / 'src'} {PY} -m pydoc -w {module}", tmp).strip(), file=sys.stderr)
+        path = tmp / f"{module}.html"
         text = path.read_text(errors="replace")
-        title = re.search(r"<title>(.*?)</title>", text, re.S)
-        needles = []
-        if title:
-            needles.append(" ".join(title.group(1).split())[:40])
-        heading = re.search(r"<h[12][^>]*>(.*?)</h[12]>", text, re.S)
-        if heading:
-            words = " ".join(re.sub(r"<[^>]+>", " ", heading.group(1)).split())
-            if words and words in text:
-                needles.append(words[:40])
-        needles = [n for n in needles if n and n in text]
-        cases.append(Case(f"html_{path.stem[:30].replace('.', '_')}", text, tool="Read",
-                          tool_input={"file_path": str(path)}, kind="html", needles=needles, source=f"Read {path}"))
+        if len(text) < 8000:
+            continue
+        cases.append(Case(f"html_pydoc_{module.rsplit('.', 1)[1]}", text, f"python -m pydoc -w {module} && cat {path.name}",
+                          kind="html", needles=[f"Python: module {module}"] + names, source=f"python -m pydoc -w {module}"))
     sections = "".join(f"<h2 id=\"s{i}\">Section {i}: Release {i}.0</h2>\n<p>Changes in release {i}: fixed {i} bugs.</p>\n"
                        for i in range(200))
     page = (f"<!DOCTYPE html>\n<html><head><title>Shop API changelog</title>"
@@ -785,10 +774,10 @@ def html_cases() -> list[Case]:
 
 def git_cases(tmp: Path) -> list[Case]:
     repo = tmp / "repo"
-    shutil.copytree(SITE / "pluggy", repo / "pluggy", ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copytree(SITE / "iniconfig", repo / "iniconfig", ignore=shutil.ignore_patterns("__pycache__"))
+    for part in ("src", "tests", "benchmarks"):  # this project's own code, never a third party's
+        shutil.copytree(REPO / part, repo / part, ignore=shutil.ignore_patterns("__pycache__", "corpus", "*.pyc"))
     git = "git -c user.name=Dev -c user.email=dev@example.test -c commit.gpgsign=false"
-    run(f"git init -q -b main . && {git} add -A && {git} commit -qm 'Import pluggy and iniconfig'", repo)
+    run(f"git init -q -b main . && {git} add -A && {git} commit -qm 'Import ctxlean'", repo)
     authors = ["Ada Lovelace", "Grace Hopper", "Linus Torvalds", "Barbara Liskov"]
     rng = random.Random(11)
     files = sorted(str(p.relative_to(repo)) for p in repo.rglob("*.py"))
@@ -803,9 +792,9 @@ def git_cases(tmp: Path) -> list[Case]:
     log = run("git log", repo)
     newest = re.search(r"^commit ([0-9a-f]{40})", log, re.M).group(1)
     cases = [Case("git_log", log, "git log", kind="git-log",
-                  needles=[newest[:10], "Import pluggy and iniconfig", "Grace Hopper", "Change 119"]),
+                  needles=[newest[:10], "Import ctxlean", "Grace Hopper", "Change 119"]),
              Case("git_log_oneline", run("git log --oneline", repo), "git log --oneline", kind="git-log",
-                  needles=[newest[:7], "Import pluggy and iniconfig", "Change 119"])]
+                  needles=[newest[:7], "Import ctxlean", "Change 119"])]
     log_p = run("git log -p -n 15", repo)
     cases.append(Case("git_log_patch", log_p, "git log -p -n 15", kind="git-log", needles=[newest[:10], "Change 119"]))
     # a real refactoring diff across many files
@@ -813,19 +802,19 @@ def git_cases(tmp: Path) -> list[Case]:
         p = repo / path
         text = p.read_text()
         p.write_text(text.replace("def ", "def  ", 3).replace("import ", "import  ", 1))
-    (repo / "pluggy/_new_module.py").write_text("VALUE = 1\n")
+    (repo / "src/ctxlean/_new_module.py").write_text("VALUE = 1\n")
     (repo / files[0]).unlink()
     run("git add -A", repo)
     diff = run("git diff --cached", repo)
     cases.append(Case("git_diff_big", diff, "git diff --cached", kind="diff",
-                      needles=["pluggy/_new_module.py", files[0], files[3], "@@ -"]))
+                      needles=["src/ctxlean/_new_module.py", files[0], files[3], "@@ -"]))
     small = run(f"git diff --cached -- {files[2]}", repo)
     cases.append(Case("git_diff_small", small, f"git diff --cached -- {files[2]}", kind="diff",
                       needles=[files[2], "@@ -"]))
     run(f"{git} commit -qm 'Refactor spacing everywhere'", repo)
     show = run("git show --stat -p HEAD", repo)
     cases.append(Case("git_show", show, "git show HEAD", kind="diff",
-                      needles=["Refactor spacing everywhere", "pluggy/_new_module.py"]))
+                      needles=["Refactor spacing everywhere", "src/ctxlean/_new_module.py"]))
     return cases
 
 
@@ -852,63 +841,100 @@ def listing_cases(tmp: Path) -> list[Case]:
 
 
 def grep_cases() -> list[Case]:
+    """grep over this project's own code (its output quotes the code it matches)."""
     cases = []
-    out = run(f"grep -rn --include='*.py' 'def __init__' {SITE}/_pytest {SITE}/pluggy {SITE}/iniconfig")
+    out = run("grep -rn --include='*.py' 'def ' src tests benchmarks", REPO)
     first = out.split("\n", 1)[0]
     per = {}
     for line in out.split("\n"):
         if line:
             per[line.split(":", 1)[0]] = per.get(line.split(":", 1)[0], 0) + 1
     top = max(per, key=per.get)  # the first of the files with the most matches, as grep printed them
-    cases.append(Case("grep_init", out, "grep -rn 'def __init__' _pytest pluggy iniconfig", kind="grep",
-                      needles=[str(Path(top).relative_to(SITE)), str(Path(first.split(":", 1)[0]).relative_to(SITE))]))
-    out = run(f"grep -rn 'TODO' {SITE}/hypothesis")
-    first = out.split("\n", 1)[0]
-    cases.append(Case("grep_todo", out, f"grep -rn TODO {SITE}/hypothesis", kind="grep",
-                      needles=[first.split(":", 1)[0], "TODO"]))
-    out = run(f"grep -rln 'import re$' {SITE}/_pytest {SITE}/hypothesis")
+    cases.append(Case("grep_defs", out, "grep -rn 'def ' src tests benchmarks", kind="grep",
+                      needles=[top, first.split(":", 1)[0]]))
+    out = run("grep -rn 'self' src", REPO)
+    cases.append(Case("grep_self", out, "grep -rn self src", kind="grep",
+                      needles=[Path(out.split(":", 1)[0]).name]))
+    out = run("grep -rln 'import re$' src tests", REPO)
     cases.append(Case("grep_files_with_matches", out, tool="Grep",
-                      tool_input={"pattern": "import re$", "path": str(SITE), "output_mode": "files_with_matches"},
-                      kind="grep", needles=["_pytest", "hypothesis"], source="grep -rln"))
-    out = run(f"grep -rc 'assert' {SITE}/_pytest --include=*.py")
+                      tool_input={"pattern": "import re$", "path": ".", "output_mode": "files_with_matches"},
+                      kind="grep", needles=["src/ctxlean/summarize"], source="grep -rln"))
+    out = run("grep -rc 'assert' tests --include=*.py", REPO)
     top = max((line for line in out.split("\n") if line), key=lambda row: int(row.rsplit(":", 1)[1]))
     cases.append(Case("grep_count", out, tool="Grep", tool_input={"pattern": "assert", "output_mode": "count"},
                       kind="grep", needles=[top.rsplit(":", 1)[0]], source="grep -rc"))
-    target = SITE / "_pytest/python.py"
-    out = run(f"grep -n 'self' {target}")
-    cases.append(Case("grep_single_file", out, f"grep -n self {target}", kind="grep",
+    out = run("grep -n 'self' src/ctxlean/store/sqlite.py", REPO)
+    cases.append(Case("grep_single_file", out, "grep -n self src/ctxlean/store/sqlite.py", kind="grep",
                       needles=[out.split("\n", 1)[0].split(":", 1)[1].strip()[:30]]))
     return cases
 
 
+def generated_python_module() -> str:
+    """A big, ordinary-looking Python module: classes with methods, functions, defs under an `if`."""
+    lines = ['"""Billing: invoices, ledgers and the jobs that settle them."""', "", "import os", "import sys", ""]
+    for c in range(45):
+        lines += ["@dataclass", f"class Invoice{c}(Base):", f'    """Invoice kind {c}."""', "", "    total: int = 0", ""]
+        for m in range(9):
+            lines += [f"    def settle_{c}_{m}(self, amount: int, *, note: str = '') -> int:",
+                      f"        if amount < {m}:", "            raise ValueError(note)", f"        return amount + {m}", ""]
+        lines += [f"    async def refresh_{c}(self) -> None:", "        await self.load()", ""]
+    lines += ["if sys.version_info >= (3, 12):", "    def final_check(x):", "        return x", "else:",
+              "    def final_check(x):", "        return not x", ""]
+    for f in range(60):
+        lines += [f"def report_{f}(ledger, *, month: int = 1) -> dict:", f"    return {{'month': month, 'n': {f}}}", ""]
+    return "\n".join(lines) + "\n"
+
+
+def generated_c_header() -> str:
+    lines = ["#ifndef LEDGER_H", "#define LEDGER_H 1", "", "#include <stddef.h>", ""]
+    for i in range(60):
+        lines.append(f"#define LEDGER_FLAG_{i} (1u << {i % 32})  /* flag {i} */")
+    lines += ["", "typedef struct ledger ledger_t;", "struct entry { long id; long amount; };", ""]
+    for i in range(160):
+        lines += [f"/* Apply posting rule {i} to the ledger. */", f"extern int ledger_post_{i} (ledger_t *l, const struct entry *e,",
+                  "                           size_t n);"]
+    lines += ["extern ledger_t *ledger_open (const char *path);", "extern void ledger_close (ledger_t *l);", "", "#endif"]
+    return "\n".join(lines) + "\n"
+
+
+def generated_js_module() -> str:
+    parts = ["'use strict';", "import { db } from './db.js';", ""]
+    for i in range(60):
+        parts += [f"export async function loadOrder{i}(id) {{", f"  const row = await db.get('orders', id + {i});",
+                  "  if (!row) throw new Error('missing');", "  return row;", "}", ""]
+    for c in range(20):
+        parts += [f"export class Cart{c} {{", "  constructor(items) {", "    this.items = items;", "  }", "",
+                  "  total() {", "    return this.items.reduce((a, b) => a + b.price, 0);", "  }", "}", ""]
+    parts += ["export const formatPrice = (cents) => `${(cents / 100).toFixed(2)}`;", ""]
+    return "\n".join(parts) + "\n"
+
+
 def source_cases() -> list[Case]:
+    """Reads of this project's own files, and generated sources in several languages."""
     cases = []
-    picks = [(SITE / "_pytest/python.py", ["class Metafunc", "def pytest_pycollect_makeitem", "class Function"]),
-             (SITE / "hypothesis/core.py", ["def given", "def find"]),
-             (SITE / "typing_extensions.py", ["def final", "class TypeVar"]),
-             (Path("/usr/include/stdio.h"), ["fopen", "printf"]),
-             (SITE / "pluggy/_manager.py", ["class PluginManager", "register"])]
-    node = Path("/tmp/ctxl_node/node_modules/typescript/lib/tsc.js")
-    for path, names in picks:
-        if not path.exists():
-            continue
-        text = path.read_text(errors="replace")
-        names = [n for n in names if n in text]
-        cases.append(Case(f"source_{path.stem}", text, tool="Read", tool_input={"file_path": str(path)},
-                          kind="source", needles=names, source=f"Read {path}"))
-    readme = sorted(SITE.glob("*.dist-info/METADATA"), key=lambda p: -p.stat().st_size)[0]
-    text = readme.read_text()
-    cases.append(Case("text_big_metadata", text, f"cat {readme}", kind="text",
-                      needles=[text.split("\n", 1)[0]], source=f"cat {readme}"))
+    for rel, names in (("src/ctxlean/summarize/source.py", ["def summarize_source", "def _outline"]),
+                       ("src/ctxlean/store/sqlite.py", ["class SqliteStore"]),
+                       ("src/ctxlean/summarize/diagnostics.py", ["def parse", "def summarize_diagnostics"])):
+        path = REPO / rel
+        if path.exists():
+            text = path.read_text()
+            cases.append(Case(f"source_{path.stem}", text, tool="Read", tool_input={"file_path": f"/repo/{rel}"},
+                              kind="source", needles=[n for n in names if n in text], source=f"Read {rel}"))
+    cases.append(Case("source_billing_py", generated_python_module(), tool="Read",
+                      tool_input={"file_path": "/repo/billing/invoices.py"}, kind="source",
+                      needles=["class Invoice0", "class Invoice44", "def report_59", "final_check"],
+                      source="generated Python module"))
+    cases.append(Case("source_ledger_h", generated_c_header(), tool="Read",
+                      tool_input={"file_path": "/repo/include/ledger.h"}, kind="source",
+                      needles=["ledger_post_0", "ledger_close"], source="generated C header"))
+    cases.append(Case("source_cart_js", generated_js_module(), tool="Read",
+                      tool_input={"file_path": "/repo/web/cart.js"}, kind="source",
+                      needles=["loadOrder0", "Cart0", "formatPrice"], source="generated JavaScript module"))
     md = "\n\n".join(f"## Step {i}\n\nRun `make step{i}` then check the output.\n\n```bash\n# not a heading\nmake step{i}\n```"
                      for i in range(300))
     cases.append(Case("markdown_runbook", "# Runbook\n\n" + md, tool="Read",
                       tool_input={"file_path": "/repo/docs/RUNBOOK.md"}, kind="source",
                       needles=["# Runbook", "## Step 0", "## Step 299"], source="generated Markdown"))
-    if node.exists():
-        text = node.read_text()[:300_000]
-        cases.append(Case("source_tsc_js", text, tool="Read", tool_input={"file_path": str(node)}, kind="source",
-                          needles=["function"], source=f"Read {node} (first 300 KB)"))
     go = "package shop\n\nimport \"fmt\"\n\n" + "\n".join(
         f"type Order{i} struct {{\n\tID string\n}}\n\nfunc (o *Order{i}) Total() int {{\n\treturn {i}\n}}\n\n"
         f"func NewOrder{i}() *Order{i} {{\n\tfmt.Println(\"new\")\n\treturn &Order{i}{{}}\n}}\n" for i in range(80))
@@ -921,8 +947,8 @@ def text_cases(tmp: Path) -> list[Case]:
     cases = []
     out = run(f"{PY} -m pip list --disable-pip-version-check")
     cases.append(Case("pip_list", out, "pip list", kind="text", needles=["Package", "hypothesis"]))
-    out = run(f"{PY} -m pydoc json")
-    cases.append(Case("pydoc_json", out, "python -m pydoc json", kind="text", needles=["json"]))
+    out = run(f"{PY} -m pip show -f mypy --disable-pip-version-check")
+    cases.append(Case("pip_show_files", out, "pip show -f mypy", kind="text", needles=["Name: mypy", "Files:"]))
     out = run("dpkg -l") if shutil.which("dpkg") else ""
     if out:
         cases.append(Case("dpkg_list", out, "dpkg -l", kind="text", needles=["Desired=Unknown"]))
@@ -937,22 +963,27 @@ def text_cases(tmp: Path) -> list[Case]:
 
 
 def binary_cases() -> list[Case]:
-    cases = []
-    pngs = sorted(SITE.rglob("*.png"))[:1] + sorted(Path("/usr/share").rglob("*.png"))[:1]
-    for path in pngs[:1]:
-        data = path.read_bytes()
-        (CORPUS / "binary_png.bin").write_bytes(data)
-        (CORPUS / "binary_png.json").write_text(json.dumps(
-            {"tool": "Read", "tool_input": {"file_path": str(path)}, "kind": "binary", "failing": False,
-             "source": f"Read {path}", "needles": [{"text": "PNG", "fetch": {"page": 1}}]}, indent=1) + "\n")
-    so = sorted(SITE.rglob("*.so"), key=lambda p: p.stat().st_size)[:1]
-    for path in so:
-        data = path.read_bytes()[:200_000]
-        (CORPUS / "binary_so.bin").write_bytes(data)
-        (CORPUS / "binary_so.json").write_text(json.dumps(
-            {"tool": "Bash", "tool_input": {"command": f"cat {path}"}, "kind": "binary", "failing": False,
-             "source": f"cat {path} (first 200 KB)", "needles": [{"text": "ELF", "fetch": {"page": 1}}]}, indent=1) + "\n")
-    return cases
+    """A PNG made here (zlib + struct) and an ELF-headed blob of random bytes: no third party's binary."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    rng = random.Random(9)
+    pixels = b"".join(b"\x00" + bytes(rng.randrange(256) for _ in range(300 * 3)) for _ in range(100))
+    png = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 300, 100, 8, 2, 0, 0, 0))
+           + chunk(b"IDAT", zlib.compress(pixels)) + chunk(b"IEND", b""))
+    elf = b"\x7fELF\x02\x01\x01" + bytes(9) + bytes(rng.randrange(256) for _ in range(60_000))
+    for name, data, tool_input in (("binary_png", png, {"file_path": "/repo/docs/chart.png"}),
+                                   ("binary_elf", elf, {"command": "cat build/ledger"})):
+        (CORPUS / f"{name}.bin").write_bytes(data)
+        needle = "PNG" if name == "binary_png" else "ELF"
+        (CORPUS / f"{name}.json").write_text(json.dumps(
+            {"tool": "Read" if "file_path" in tool_input else "Bash", "tool_input": tool_input, "kind": "binary",
+             "failing": False, "source": f"generated {needle} bytes",
+             "needles": [{"text": needle, "fetch": {"page": 1}}]}, indent=1) + "\n")
+    return []
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -972,7 +1003,7 @@ def main(argv: list[str] | None = None) -> int:
             "node": lambda: node_cases(tmp, node_dir), "go": go_fixture_cases, "cargo": lambda: cargo_cases(tmp),
             "vitest": vitest_fixture, "checkers": lambda: mypy_ruff_cases(tmp), "gcc": lambda: gcc_cases(tmp),
             "traceback": lambda: traceback_cases(tmp), "log": log_cases, "json": json_cases, "csv": csv_cases,
-            "html": html_cases, "git": lambda: git_cases(tmp), "listing": lambda: listing_cases(tmp),
+            "html": lambda: html_cases(tmp), "git": lambda: git_cases(tmp), "listing": lambda: listing_cases(tmp),
             "grep": grep_cases, "source": source_cases, "text": lambda: text_cases(tmp), "binary": binary_cases,
         }
         total = 0

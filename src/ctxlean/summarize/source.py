@@ -192,17 +192,20 @@ def _wrapped(body: Body, names: list[str], indent: str, width: int = 150, reserv
 
 
 KEYWORDS = frozenset("def class fn func function function* struct enum trait impl mod type interface module "
-                     "record object protocol extension union namespace define macro_rules!".split())
+                     "record object protocol extension union namespace define macro_rules! const let var val".split())
 NAME_END = re.compile(r"[^\w$.~!]")
 CALLED = re.compile(r"([A-Za-z_$~][\w$:~]*)[ \t]*\(")
 
 
-def _name_span(stripped: str) -> tuple[int, int] | None:
-    """(start, end) of the name a definition line defines: the word after its keyword (a Go receiver
-    `(o *T)` skipped), else the word before the first `(`."""
+def _name_span(stripped: str) -> tuple[int, int, int] | None:
+    """(keyword start, name start, name end) for a definition line: the word after its keyword (a Go
+    receiver `(o *T)` skipped), else the word before the first `(` (then keyword start = name start)."""
     words = stripped[:200].split(" ")
+    paren = stripped.find("(")
     offset = 0
     for word in words[:-1]:
+        if 0 <= paren < offset:  # past the parameters: `struct` in `(const struct entry *e)` names nothing
+            break
         if word in KEYWORDS or word.lstrip("#") == "define":
             rest_at = offset + len(word) + 1
             rest = stripped[rest_at:]
@@ -213,11 +216,11 @@ def _name_span(stripped: str) -> tuple[int, int] | None:
             skipped = len(rest) - len(rest.lstrip())
             end = NAME_END.search(rest, skipped)
             name_end = rest_at + (end.start() if end else len(rest))
-            if name_end > rest_at + skipped:
-                return rest_at + skipped, name_end
+            if name_end > rest_at + skipped and stripped[rest_at + skipped:name_end] not in KEYWORDS:
+                return offset, rest_at + skipped, name_end
         offset += len(word) + 1
     called = CALLED.search(stripped, 0, 200)
-    return called.span(1) if called else None
+    return (called.start(1), called.start(1), called.end(1)) if called else None
 
 
 def _name(line: str) -> str:
@@ -226,16 +229,21 @@ def _name(line: str) -> str:
     if stripped.startswith(("#", "[")) and not stripped.startswith(("#define", "# define")):
         return clip(stripped, 60)
     span = _name_span(stripped)
-    return stripped[span[0]:span[1]].rstrip(":") if span else clip(stripped.rstrip(":{ "), 40)
+    return stripped[span[1]:span[2]].rstrip(":") if span else clip(stripped.rstrip(":{ "), 40)
 
 
 def _prefix(line: str) -> str:
-    """A definition line up to and including its name, e.g. "class Foo(Base):" -> "class Foo"."""
+    """A definition's keyword and name, e.g. "export async function load(x) {" -> "function load",
+    "class Foo(Base):" -> "class Foo", "extern int open (const char *p);" -> "open()"."""
     stripped = line.strip()
     if stripped.startswith(("#", "[")) and not stripped.startswith(("#define", "# define")):
         return clip(stripped, 60)
     span = _name_span(stripped)
-    return clip(stripped[:span[1]].rstrip(":") if span else stripped.rstrip(":{ "), 60)
+    if span is None:
+        return clip(stripped.rstrip(":{ "), 60)
+    keyword_start, start, end = span
+    text = stripped[keyword_start:end].rstrip(":")
+    return clip(text + "()" if keyword_start == start else text, 60)
 
 
 def _outline(text: str, patterns: list[re.Pattern], language: str) -> list[tuple[int, int, str]]:
