@@ -61,12 +61,12 @@ Session = Callable[..., tuple[ClaudeRun, FakeAnthropic]]
 
 @pytest.fixture
 def session(project) -> Session:
-    """session(script, home=..., args=[...], env={...}, pages={...}) runs one `claude -p` session in the
-    project against a fresh fake API and returns (the run, the stopped API with its request log)."""
+    """session(script, home=..., args=[...], env={...}) runs one `claude -p` session in the project
+    against a fresh fake API and returns (the run, the stopped API with its request log)."""
 
-    def run(script: Script, *, home: Path, prompt: str = "Please do the task.", args=(), env=None,
-            pages=None) -> tuple[ClaudeRun, FakeAnthropic]:
-        with FakeAnthropic(script, log_path=home / "requests.jsonl", pages=pages) as api:
+    def run(script: Script, *, home: Path, prompt: str = "Please do the task.", args=(),
+            env=None) -> tuple[ClaudeRun, FakeAnthropic]:
+        with FakeAnthropic(script, log_path=home / "requests.jsonl") as api:
             result = run_claude(prompt, home=home, cwd=project, base_url=api.url, args=list(args), env=env)
         assert result.result is not None, f"no result event (rc={result.rc}):\n{result.stderr[-2000:]}"
         return result, api
