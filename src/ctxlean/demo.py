@@ -64,12 +64,12 @@ def billing_source() -> str:
     """About 80 KB of plausible code with the faulty function in the middle."""
     helpers = [f"def discount_rule_{i:04d}(invoice):\n    \"\"\"Discount rule {i}: volume tier {i % 9}.\"\"\"\n"
                f"    if invoice.volume > {i * 10}:\n        return Decimal('0.{i % 90 + 10:02d}')\n"
-               f"    return Decimal('0')\n\n" for i in range(700)]
+               f"    return Decimal('0')\n\n" for i in range(480)]
     faulty = ("def invoice_total(invoice):\n    \"\"\"Sum of the invoice lines, to the cent.\"\"\"\n"
               "    total = sum(line.quantity * line.price for line in invoice.lines)\n"
               f"    {NEEDLES[1]}\n\n")
     header = "from decimal import ROUND_DOWN, Decimal\n\nCENT = Decimal('0.01')\n\n"
-    return header + "".join(helpers[:350]) + faulty + "".join(helpers[350:])
+    return header + "".join(helpers[:240]) + faulty + "".join(helpers[240:])
 
 
 def handle_in_last_result(req) -> str | None:
