@@ -51,6 +51,21 @@ class Config:
     read_max_tokens: int = 25_000
     # Tools whose outputs may be offloaded (globs on the tool name).
     offload_tools: tuple = ("Bash", "Read", "Grep", "Glob", "WebFetch", "mcp__*")
+    # Keep the whole output of a failing Bash command that runs one of capture_commands (the model gets a
+    # summary of it and a handle: docs/failing-commands.md). Each entry is a command's first words, each a
+    # glob ("npm run test*"); the program word matches by its base name, python3.x as python. "*" wraps
+    # every foreground command.
+    capture_failures: bool = True
+    capture_commands: tuple = (
+        "pytest", "py.test", "python -m pytest", "python -m unittest", "tox", "nox",
+        "npm test", "npm run test*", "npm run build*", "npm run lint*", "npm run typecheck*",
+        "pnpm test", "pnpm run test*", "pnpm run build*", "pnpm run lint*", "pnpm build*", "pnpm lint*",
+        "yarn test*", "yarn run test*", "yarn build*", "yarn run build*", "yarn lint*", "yarn run lint*",
+        "npx jest", "npx vitest", "npx tsc", "npx eslint", "jest", "vitest", "eslint", "tsc",
+        "cargo build", "cargo test", "cargo check", "cargo clippy", "go test", "go build", "go vet",
+        "make", "gmake", "cmake --build", "ninja", "mvn", "mvnw", "gradle", "gradlew",
+        "mypy", "ruff", "flake8", "pylint", "gcc", "g++", "clang", "clang++", "cc", "c++",
+    )
     # Per-tool overrides: {glob: {setting: value}}.
     tools: dict = {}
     # Routing overrides: {step kind: model alias}; defaults in data/routing.toml (ctxlean.routing).

@@ -25,10 +25,11 @@ class Offloaded:
     description: str
 
 
-def header(tool: str, handle: str, size: int, lines: int, kind: str, sampled: bool) -> str:
+def header(tool: str, handle: str, size: int, lines: int, kind: str, sampled: bool, kept_out: bool = True) -> str:
     note = f" Summary of the first {SAMPLE_BYTES >> 20} MB" if sampled else " Summary"
-    return (f"[ctxlean] {tool} output stored out of band as {handle}: {size:,} bytes, {lines:,} lines, "
-            f"~{tokens_for_bytes(size):,} tokens.{note} ({kind}):")
+    what = (f"{tool} output stored out of band as {handle}" if kept_out else
+            f"Claude Code showed only part of this {tool} output; all of it is stored as {handle}")
+    return f"[ctxlean] {what}: {size:,} bytes, {lines:,} lines, ~{tokens_for_bytes(size):,} tokens.{note} ({kind}):"
 
 
 def footer(handle: str, hint: str) -> str:
@@ -36,16 +37,17 @@ def footer(handle: str, hint: str) -> str:
             f"or search_details(\"words\").")
 
 
-def render(tool: str, handle: str, size: int, lines: int, summary: Summary, sampled: bool) -> str:
-    return "\n".join([header(tool, handle, size, lines, summary.kind, sampled), summary.body,
+def render(tool: str, handle: str, size: int, lines: int, summary: Summary, sampled: bool,
+           kept_out: bool = True) -> str:
+    return "\n".join([header(tool, handle, size, lines, summary.kind, sampled, kept_out), summary.body,
                       footer(handle, summary.hint)])
 
 
-def _overhead_tokens(tool: str) -> int:
+def _overhead_tokens(tool: str, kept_out: bool) -> int:
     """Tokens the header and footer take at their largest, so the body gets the rest of the budget."""
     fake = "ctx_" + "0" * 16
     big = 10**12
-    return estimate_tokens(header(tool, fake, big, big, "x" * 24, True) + footer(fake, "x" * 48)) + 2
+    return estimate_tokens(header(tool, fake, big, big, "x" * 24, True, kept_out) + footer(fake, "x" * 48)) + 2
 
 
 def _sample(output: ToolOutput) -> tuple[str, bool]:
@@ -59,21 +61,26 @@ def _sample(output: ToolOutput) -> tuple[str, bool]:
 
 
 def offload(output: ToolOutput, *, tool: str, tool_input: dict | None, project: str, cfg: Config,
-            session_id: str | None = None, agent_id: str | None = None, store=None) -> Offloaded | None:
+            session_id: str | None = None, agent_id: str | None = None, store=None,
+            kept_out: bool = True) -> Offloaded | None:
     """Offload `output` if it is over the tool's threshold: store it, summarize it, record the saving.
 
     Returns None for outputs small enough to pass through unchanged. Raises on store errors: the
     caller fails open.
+
+    kept_out=False is for an output the model gets anyway (a failing command's, which Claude Code shows
+    in part and ctxlean can only add to): it is stored and summarized whatever its size, and the ledger
+    row says what happened, original_tokens 0 and summary_tokens added: no saving, a cost.
     """
     cfg = cfg.for_tool(tool)
     size = output.full_size()
     original_tokens = tokens_for_bytes(size)
-    if original_tokens <= cfg.offload_threshold_tokens:
+    if kept_out and original_tokens <= cfg.offload_threshold_tokens:
         return None
     text, sampled = _sample(output)
     payload = Payload(text=text, tool=tool, tool_input=tool_input, size=size,
                       binary="\x00" in text[:_BINARY_PROBE])
-    summary = summarize(payload, max(cfg.summary_budget_tokens - _overhead_tokens(tool), 40))
+    summary = summarize(payload, max(cfg.summary_budget_tokens - _overhead_tokens(tool, kept_out), 40))
 
     own_store = store is None
     if own_store:
@@ -88,10 +95,11 @@ def offload(output: ToolOutput, *, tool: str, tool_input: dict | None, project: 
         else:
             info = store.put(output.text.encode("utf-8", "surrogatepass"), project=project, tool=tool,
                              kind=summary.kind, description=summary.description, session_id=session_id)
-        replacement = render(tool, info.handle, info.size, info.lines, summary, sampled)
+        replacement = render(tool, info.handle, info.size, info.lines, summary, sampled, kept_out)
         summary_tokens = estimate_tokens(replacement)
         store.record_offload(project=project, session_id=session_id, agent_id=agent_id, tool=tool,
-                             handle=info.handle, original_tokens=original_tokens, summary_tokens=summary_tokens)
+                             handle=info.handle, original_tokens=original_tokens if kept_out else 0,
+                             summary_tokens=summary_tokens)
     finally:
         if own_store:
             store.close()

@@ -48,6 +48,11 @@ def store_path() -> Path:
     return data_dir() / "store.sqlite3"
 
 
+def capture_dir() -> Path:
+    """Where failing Bash commands' whole outputs wait for PostToolUseFailure (ctxlean.capture)."""
+    return data_dir() / "captures"
+
+
 def error_log_path() -> Path:
     return data_dir() / "errors.log"
 

@@ -14,9 +14,12 @@ import sys
 
 # event argument -> (module, when Claude Code calls it)
 HANDLERS: dict[str, tuple[str, str]] = {
-    "pre-tool-use": ("ctxlean.hooks.pre_tool_use", "before a tool runs: bound a Read that would blow the budget"),
+    "pre-tool-use": ("ctxlean.hooks.pre_tool_use",
+                     "before a tool runs: bound a big Read, keep the output of a test run or build if it fails"),
     "route-agent": ("ctxlean.hooks.route_agent", "before an Agent call: apply [routing] to ctxlean's agents"),
     "post-tool-use": ("ctxlean.hooks.post_tool_use", "after a tool ran: offload a big output, note the budget"),
+    "post-tool-use-failure": ("ctxlean.hooks.post_tool_use_failure",
+                              "after a command failed: summarize the output Claude Code cut, with a handle"),
     "pre-compact": ("ctxlean.hooks.pre_compact", "before a compaction: tell it to keep the live handles"),
     "session-start": ("ctxlean.hooks.session_start", "after a compaction or resume: re-inject the handle index"),
 }
@@ -56,7 +59,7 @@ def run(event_name: str, raw: bytes) -> str:
 
 def main(argv: list[str]) -> int:
     if len(argv) < 2 or argv[1] not in HANDLERS:
-        events = "\n".join(f"  {name:<14} {text}" for name, (_, text) in HANDLERS.items())
+        events = "\n".join(f"  {name:<21} {text}" for name, (_, text) in HANDLERS.items())
         print(f"usage: ctxlean hook <event>   (event JSON on stdin)\n\nevents:\n{events}", file=sys.stderr)
         return 2
     out = run(argv[1], sys.stdin.buffer.read())

@@ -9,7 +9,7 @@ additional context after the tool result.
 
 from __future__ import annotations
 
-from ctxlean import budget, config
+from ctxlean import budget, capture, config
 from ctxlean.hooks.tool_output import extract
 from ctxlean.paths import PLUGIN_TOOL_PREFIX, SDK_TOOL_PREFIX, project_of
 from ctxlean.tokens import tokens_for_bytes
@@ -23,6 +23,13 @@ def handle(event: dict) -> dict | None:
     tool = event.get("tool_name")
     if not isinstance(tool, str):
         return None
+    tool_input = event.get("tool_input") if isinstance(event.get("tool_input"), dict) else None
+    original = capture.original_input(tool_input) if tool == "Bash" else tool_input
+    if original != tool_input:
+        # A wrapped command that Claude Code counts as a success (an exit status it reads as "no match")
+        # may have left a capture: its output is here instead.
+        capture.discard(event.get("tool_use_id"))
+        tool_input = original
     project = project_of(event.get("cwd") if isinstance(event.get("cwd"), str) else None)
     cfg = config.load(project)
     if not cfg.offloads(tool):
@@ -39,7 +46,6 @@ def handle(event: dict) -> dict | None:
     if shown_tokens > call_cfg.offload_threshold_tokens and not tool.startswith(OWN_TOOL_PREFIXES):
         from ctxlean.offload import offload
 
-        tool_input = event.get("tool_input") if isinstance(event.get("tool_input"), dict) else None
         done = offload(output, tool=tool, tool_input=tool_input, project=project, cfg=call_cfg,
                        session_id=event.get("session_id"), agent_id=event.get("agent_id"))
         if done is not None:

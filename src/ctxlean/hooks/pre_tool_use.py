@@ -1,12 +1,12 @@
-"""PreToolUse: steer a call that would blow the context budget instead of refusing it.
+"""PreToolUse: steer a call that would blow the context budget, and keep what a failing command prints.
 
 A Read without a limit of a text file bigger than the read cap (ctxlean.budget.limits_at: it tightens as
 the context fills) is rewritten to read only the lines that fit the cap, and the model is told how to read
-the rest. The answer gives `updatedInput` without a permissionDecision: Claude Code applies the rewrite and
-its own permission rules still decide (an "allow" would grant reads the user never allowed).
-
-Bash is left alone: Claude Code already cuts big Bash output to a file and PostToolUse offloads it whole,
-while rewriting a shell command risks changing what it does.
+the rest. A Bash command that runs a test runner, build or checker (config capture_commands) gets a prefix
+that keeps its whole output if it fails (ctxlean.capture); the command itself runs unchanged, and a
+successful one leaves nothing behind. Both answers give `updatedInput` without a permissionDecision:
+Claude Code applies the rewrite and its own permission rules still decide (an "allow" would grant calls
+the user never allowed).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import stat
 
-from ctxlean import budget, config
+from ctxlean import budget, capture, config
 from ctxlean.paths import project_of
 from ctxlean.tokens import BYTES_PER_TOKEN, tokens_for_bytes
 
@@ -52,10 +52,15 @@ def bounded_read(tool_input: dict, cwd: str | None, cap_tokens: int) -> tuple[di
 
 def handle(event: dict) -> dict | None:
     tool_input = event.get("tool_input")
-    if event.get("tool_name") != "Read" or not isinstance(tool_input, dict):
+    tool = event.get("tool_name")
+    if tool not in ("Read", "Bash") or not isinstance(tool_input, dict):
         return None
     cwd = event.get("cwd") if isinstance(event.get("cwd"), str) else None
     cfg = config.load(project_of(cwd))
+    if tool == "Bash":
+        kept = cfg.capture_failures and capture.rewrite(tool_input, event.get("tool_use_id"),
+                                                         event.get("permission_mode"), cfg.capture_commands)
+        return {"hookSpecificOutput": {"hookEventName": "PreToolUse", "updatedInput": kept}} if kept else None
     transcript = budget.transcript_for(event)
     use = budget.context_use(transcript) if transcript else None
     fill = use.tokens / cfg.context_budget_tokens if use else 0.0
