@@ -16,7 +16,7 @@ from ctxlean import config
 from ctxlean.capture import capture_path, rewrite, sweep, unwrap, wants_capture, wrap
 
 BASH = shutil.which("bash")
-pytestmark = pytest.mark.skipif(BASH is None or not sys.platform.startswith("linux"),
+needs_bash = pytest.mark.skipif(BASH is None or not sys.platform.startswith("linux"),
                                 reason="the capture needs bash and /proc")
 
 BIG = "seq 1 200000"  # 1.3 MB
@@ -92,6 +92,7 @@ def run_in_fresh_dir(tmp_path, command: str, name: str) -> tuple[int, bytes, str
     return as_claude_code_runs(command, workdir, tmp_path / f"{name}.out")
 
 
+@needs_bash
 @pytest.mark.parametrize(("command", "status"), BATTERY, ids=[c[:40] for c, _ in BATTERY])
 def test_wrapped_command_behaves_the_same_and_keeps_the_output_of_a_failure(tmp_path, command, status):
     plain = run_in_fresh_dir(tmp_path, command, "plain")
@@ -107,6 +108,7 @@ def test_wrapped_command_behaves_the_same_and_keeps_the_output_of_a_failure(tmp_
         assert stat.S_IMODE(capture.stat().st_mode) == 0o600
 
 
+@needs_bash
 @pytest.mark.parametrize("command", ["printf 'a\\n'; printf 'b\\n' >&2; false", f"{BIG}; false", "echo ok"])
 def test_stdout_and_stderr_stay_separate_streams(tmp_path, command):
     """Where stdout and stderr are different pipes, the wrapper changes neither (and keeps nothing: only a
@@ -118,6 +120,7 @@ def test_stdout_and_stderr_stay_separate_streams(tmp_path, command):
     assert not capture.exists()
 
 
+@needs_bash
 def test_set_e_outside_claude_codes_eval_still_keeps_the_output(tmp_path):
     """Where `set -e` does end the shell (a plain `bash -c`), the EXIT trap keeps the output."""
     capture = tmp_path / "toolu_3.out"
@@ -160,6 +163,7 @@ def test_other_commands_are_left_alone(command):
     assert not wants_capture(command, DEFAULTS)
 
 
+@needs_bash
 def test_the_list_is_config_and_can_be_turned_off(tmp_path, monkeypatch):
     monkeypatch.setenv("CTXLEAN_CAPTURE_COMMANDS", "bazel test,just *")
     cfg = config.load(str(tmp_path))
@@ -171,6 +175,7 @@ def test_the_list_is_config_and_can_be_turned_off(tmp_path, monkeypatch):
     assert config.load(str(tmp_path)).capture_failures is False
 
 
+@needs_bash
 def test_rewrite_only_where_claude_code_runs_it_unchecked(tmp_path):
     tool_input = {"command": "pytest -x", "description": "run the tests", "timeout": 600000}
     new = rewrite(tool_input, "toolu_abc", "bypassPermissions", DEFAULTS)

@@ -161,7 +161,7 @@ def rewrite(tool_input: dict, tool_use_id: object, permission_mode: object, patt
     """The Bash input that keeps the output if the command fails, or None to leave the call alone.
 
     Only in bypassPermissions mode: in every other mode Claude Code checks the rewritten command against
-    the user's permission rules and its own command-safety checks, which the added tail does not pass (a
+    the user's permission rules and its own command-safety checks, which the prefix does not pass (a
     command the user allowed would be refused, observed on 2.1.330). The capture dir is created (0700)
     here, and leftovers of earlier calls older than MAX_CAPTURE_AGE_S are removed.
     """

@@ -1,17 +1,19 @@
 """Failing commands in the real Claude Code: the model gets the failures Claude Code cuts from a failing
 test run (as a summary with a handle that fetch_detail reads), a succeeding big command is offloaded as
-before, and a small failing command reaches the model exactly as without ctxlean."""
+before, a small failing command reaches the model exactly as without ctxlean, nothing is rewritten outside
+bypassPermissions mode, and the Agent SDK's in-process callbacks do the same as the plugin."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 import sys
 from pathlib import Path
 
 import pytest
 
-from ctxlean.fakeapi import Rule, Script
-from ctxlean.fakeapi.claude import FETCH_DETAIL
+from ctxlean.fakeapi import FakeAnthropic, Rule, Script
+from ctxlean.fakeapi.claude import FETCH_DETAIL, claude_env
 from ctxlean.fakeapi.script import (
     has_tool_result,
     not_,
@@ -23,6 +25,7 @@ from ctxlean.fakeapi.script import (
     tool_use,
     tool_use_names,
 )
+from ctxlean.paths import SDK_TOOL_PREFIX, capture_dir
 from ctxlean.tokens import estimate_tokens
 
 pytestmark = pytest.mark.e2e
@@ -161,3 +164,31 @@ def test_outside_bypass_mode_an_allowed_command_runs_unwrapped(session, ctxlean_
     shown = bash_result(api.model_requests()[-1]["body"])
     assert shown["is_error"] and "Found 2 errors." in shown["content"]
     assert not (ctxlean_home / ".claude" / "plugins" / "data" / "ctxlean-ctxlean" / "captures").exists()
+
+
+def test_the_agent_sdk_callbacks_keep_a_failing_run_too(tmp_path, ledger_project):
+    """ctxlean_options' in-process hooks: PreToolUse wraps, the PostToolUseFailure callback adds the summary."""
+    from claude_agent_sdk import ClaudeAgentOptions, query
+
+    from ctxlean.sdk import ctxlean_options
+
+    script = Script([
+        Rule("run", match=not_(has_tool_result), respond=reply(tool_use("Bash", {
+            "command": PYTEST, "description": "run the test suite"}))),
+        Rule("done", match=has_tool_result, respond=reply(text("Done."))),
+    ])
+
+    async def drive(url: str) -> None:
+        options = ctxlean_options(ClaudeAgentOptions(cwd=str(ledger_project), permission_mode="bypassPermissions",
+                                                     env=claude_env(tmp_path / "home", url)), agents=False)
+        async for _ in query(prompt="Run the tests.", options=options):
+            pass
+
+    with FakeAnthropic(script) as api:
+        asyncio.run(asyncio.wait_for(drive(api.url), 300))
+    last = api.model_requests()[-1]["body"]
+    assert ASSERTION not in bash_result(last)["content"]
+    [context] = hook_contexts(last)
+    assert FAILED_TEST in context and ASSERTION in context and HANDLE.search(context)
+    assert SDK_TOOL_PREFIX + "fetch_detail" in [tool["name"] for tool in last["tools"]]
+    assert list(capture_dir().iterdir()) == []
