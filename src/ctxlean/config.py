@@ -8,6 +8,10 @@ overrides live in tables keyed by tool name or glob, e.g.
     offload_threshold_tokens = 4000
 
 Every field can be set from the environment as CTXLEAN_<FIELD>, e.g. CTXLEAN_OFFLOAD_THRESHOLD_TOKENS=800.
+
+The settings in USER_ONLY guard data across projects (who may read which handles, what is masked) or act
+on the whole store (TTL, size cap): a repository's own `.claude/ctxlean.toml` must not loosen them, so
+there they are an error.
 """
 
 from __future__ import annotations
@@ -34,6 +38,18 @@ class Config:
     offload_tools: tuple[str, ...] = ("Bash", "Read", "Grep", "Glob", "WebFetch", "mcp__*")
     # Per-tool overrides: {glob: {field: value}}.
     tools: dict = dataclasses.field(default_factory=dict)
+    # fetch_detail gives up (with what it found so far and how to go on) after this many seconds.
+    fetch_timeout_s: float = 10.0
+    # Projects (path globs, "*" for all) whose handles fetch_detail may read from this one. User config only.
+    allow_cross_project: tuple[str, ...] = ()
+    # Mask obvious secrets in summaries, descriptions and the search index. User config only.
+    redact_secrets: bool = True
+    # Mask them in fetch_detail answers too; false returns stored lines exactly as stored. User config only.
+    redact_fetch: bool = True
+    # `ctxlean gc` removes payloads neither stored nor read for this many days (0 keeps them). User config only.
+    ttl_days: int = 30
+    # `ctxlean gc` then evicts least recently used payloads while the store is bigger (0: no cap). User config only.
+    max_store_mb: int = 2048
 
     def for_tool(self, tool: str) -> Config:
         """This config with the per-tool overrides that match `tool` applied (in file order)."""
@@ -48,6 +64,7 @@ class Config:
 
 
 FIELDS = {f.name: f for f in dataclasses.fields(Config)}
+USER_ONLY = frozenset({"allow_cross_project", "redact_secrets", "redact_fetch", "ttl_days", "max_store_mb"})
 
 
 def _coerce(name: str, value, where: str):
@@ -68,15 +85,18 @@ def _coerce(name: str, value, where: str):
         raise ConfigError(f"{where}: {name} = {value!r}: {exc}") from exc
 
 
-def _apply(values: dict, source: dict, where: str) -> None:
+def _apply(values: dict, source: dict, where: str, user_level: bool = True) -> None:
     for key, value in source.items():
         if key not in FIELDS:
             raise ConfigError(f"{where}: unknown setting {key!r} (known: {', '.join(FIELDS)})")
+        if key in USER_ONLY and not user_level:
+            raise ConfigError(f"{where}: {key} can only be set in your user config ({user_config_path()}) or "
+                              f"as CTXLEAN_{key.upper()}, not by a project")
         if key == "tools":
             for pattern, overrides in _coerce(key, value, where).items():
                 if not isinstance(overrides, dict):
                     raise ConfigError(f"{where}: [tools.{pattern!r}] must be a table")
-                _apply({}, overrides, f"{where} [tools.{pattern}]")  # validates the keys
+                _apply({}, overrides, f"{where} [tools.{pattern}]", user_level)  # validates the keys
                 values.setdefault("tools", {}).setdefault(pattern, {}).update(
                     {k: _coerce(k, v, where) for k, v in overrides.items()})
         else:
@@ -110,7 +130,7 @@ def load(project_dir: str | None = None, environ: dict | None = None) -> Config:
     _apply(values, _read_toml(user_config_path()), str(user_config_path()))
     if project_dir:
         path = project_config_path(project_dir)
-        _apply(values, _read_toml(path), str(path))
+        _apply(values, _read_toml(path), str(path), user_level=False)
     _apply(values, {name: env[f"CTXLEAN_{name.upper()}"] for name in FIELDS
                     if f"CTXLEAN_{name.upper()}" in env and name != "tools"}, "environment")
     return Config(**values)

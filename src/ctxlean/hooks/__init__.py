@@ -11,6 +11,10 @@ import importlib
 import json
 import sys
 
+# Claude Code's own caps keep hook inputs to a few MB (big Bash output arrives as persistedOutputPath);
+# beyond this the input passes through untouched rather than be parsed whole into memory.
+MAX_INPUT_BYTES = 64 << 20
+
 # event argument -> (module, when Claude Code calls it)
 HANDLERS: dict[str, tuple[str, str]] = {
     "post-tool-use": ("ctxlean.hooks.post_tool_use", "after a tool ran: offload a big output"),
@@ -22,15 +26,35 @@ def run(event_name: str, raw: bytes) -> str:
     from ctxlean.errorlog import log_error
 
     try:
+        if len(raw) > MAX_INPUT_BYTES:
+            raise ValueError(f"hook input is {len(raw):,} bytes, over {MAX_INPUT_BYTES:,}: passed through")
         event = json.loads(raw)
         if not isinstance(event, dict):
             raise ValueError(f"hook input is {type(event).__name__}, not an object")
         module = importlib.import_module(HANDLERS[event_name][0])
         answer = module.handle(event)
-        return json.dumps(answer, ensure_ascii=False) if answer else ""
+        return _dumps(answer) if answer else ""
     except Exception as exc:  # fail open: the original tool output reaches the model
         log_error(f"hook {event_name} failed", exc)
         return ""
+
+
+def _dumps(answer: dict) -> str:
+    text = json.dumps(answer, ensure_ascii=False)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate from the input: \u escapes keep the answer valid UTF-8
+        text = json.dumps(answer)
+    return text
+
+
+def _read_capped(stream) -> bytes:
+    """stdin up to MAX_INPUT_BYTES + 1 (enough for run() to refuse it); the rest is drained, not kept, so
+    Claude Code never blocks writing to a hook that stopped reading."""
+    data = stream.read(MAX_INPUT_BYTES + 1)
+    while stream.read(1 << 20):
+        pass
+    return data
 
 
 def main(argv: list[str]) -> int:
@@ -38,7 +62,13 @@ def main(argv: list[str]) -> int:
         events = "\n".join(f"  {name:<14} {text}" for name, (_, text) in HANDLERS.items())
         print(f"usage: ctxlean hook <event>   (event JSON on stdin)\n\nevents:\n{events}", file=sys.stderr)
         return 2
-    out = run(argv[1], sys.stdin.buffer.read())
-    if out:
-        sys.stdout.write(out)
+    try:
+        out = run(argv[1], _read_capped(sys.stdin.buffer))
+        if out:
+            sys.stdout.buffer.write(out.encode("utf-8"))
+            sys.stdout.flush()
+    except Exception as exc:  # stdin or stdout gone (Claude Code cancelled the call): nothing to answer
+        from ctxlean.errorlog import log_error
+
+        log_error(f"hook {argv[1]} could not read its input or write its answer", exc)
     return 0

@@ -21,7 +21,11 @@ def handle(event: dict) -> dict | None:
         return None
     tool_input = event.get("tool_input") if isinstance(event.get("tool_input"), dict) else None
     done = offload(output, tool=tool, tool_input=tool_input, project=project, cfg=cfg,
-                   session_id=event.get("session_id"), agent_id=event.get("agent_id"))
+                   session_id=_text(event.get("session_id")), agent_id=_text(event.get("agent_id")))
     if done is None:
         return None
     return {"hookSpecificOutput": {"hookEventName": "PostToolUse", "updatedToolOutput": output.replace(done.text)}}
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) else None
