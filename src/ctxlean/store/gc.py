@@ -181,9 +181,14 @@ def main(argv: list[str]) -> int:
         cfg = config.load()  # store-wide settings: user config and environment only
         ttl = cfg.ttl_days if args.ttl_days is None else args.ttl_days
         cap = cfg.max_store_mb if args.max_mb is None else args.max_mb
-        with open_store() as store:
-            report = collect(store, ttl_days=ttl, max_bytes=cap << 20,
-                             progress=lambda step: print(f"ctxlean gc: {step} ...", file=sys.stderr))
+        say = lambda step: print(f"ctxlean gc: {step} ...", file=sys.stderr)  # noqa: E731
+        say("checking the store")
+        store = open_store()
+        if damage := store.damage():  # run by the user: the one place that may read every page
+            print(f"ctxlean gc: {store.move_aside(f'is damaged ({damage})')}")
+            store = open_store()
+        with store:
+            report = collect(store, ttl_days=ttl, max_bytes=cap << 20, progress=say)
     except (config.ConfigError, StoreError) as exc:
         print(f"ctxlean gc: {exc}", file=sys.stderr)
         return 1

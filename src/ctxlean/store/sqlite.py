@@ -135,7 +135,8 @@ class SqliteStore:
             if tables and "_ctxlean_migrations" not in tables:
                 raise _NotAStore(f"is another program's SQLite database (tables: {', '.join(sorted(tables)[:5])})",
                                  _inode(self.path))
-            db.execute("PRAGMA auto_vacuum = INCREMENTAL")  # effective on a new file only: lets gc shrink it
+            if not tables:  # a new file (on an existing one this pragma still rewrites the header)
+                db.execute("PRAGMA auto_vacuum = INCREMENTAL")  # lets gc give freed space back
             db.execute("PRAGMA journal_mode = WAL")
             db.execute("PRAGMA synchronous = NORMAL")
             db.execute(f"PRAGMA journal_size_limit = {WAL_LIMIT_BYTES}")
@@ -150,20 +151,39 @@ class SqliteStore:
             raise
         return db
 
-    def _quarantine(self, what: str, inode: int | None) -> None:
+    def _quarantine(self, what: str, inode: int | None) -> str | None:
         """Move the bad file and its -wal/-shm aside as <name>.bad-<time>-<pid> and log it, unless another
-        process already did (the path no longer holds the inode found bad)."""
+        process already did (the path no longer holds the inode found bad); the message, if this one did.
+
+        Only for files no live connection can be using as a database (garbage, a directory, a store
+        `ctxlean gc` was asked to check): SQLite deletes a WAL by name when its last connection closes,
+        which after a rename would be the fresh store's WAL."""
         from ctxlean.errorlog import log_error
 
         with _store_lock(self.path, exclusive=True):
             if inode is None or _inode(self.path) != inode:
-                return
+                return None
             aside = self.path.with_name(f"{self.path.name}.bad-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}")
             os.replace(self.path, aside)
             for suffix in ("-wal", "-shm"):
                 with contextlib.suppress(FileNotFoundError):
                     os.replace(f"{self.path}{suffix}", f"{aside}{suffix}")
-        log_error(f"payload store {self.path} {what}: moved it aside to {aside.name}; a fresh store replaces it")
+        message = f"payload store {self.path} {what}: moved it aside to {aside.name}; a fresh store replaces it"
+        log_error(message)
+        return message
+
+    def damage(self) -> str | None:
+        """What PRAGMA quick_check finds wrong (reads every page: for `ctxlean gc`, not the hook path)."""
+        try:
+            rows = [row[0] for row in self.db.execute("PRAGMA quick_check(5)").fetchall()]
+        except sqlite3.DatabaseError as exc:
+            return str(exc)
+        return None if rows == ["ok"] else "; ".join(rows)
+
+    def move_aside(self, what: str) -> str | None:
+        """Close this store and move its file aside (see _quarantine); the message saying so."""
+        self.close()
+        return self._quarantine(what, self.inode)
 
     def replaced(self) -> bool:
         """True when the file at the path is no longer the one this connection has open (moved aside by
@@ -211,6 +231,15 @@ class SqliteStore:
         `index_filter` (secret masking) when given. When put returns, the handle is durable: the blob is
         published and linked to the project in one transaction, so gc never sees it unreferenced.
         """
+        try:
+            return self._put(payload, project, tool, kind, description, session_id, index_text, index_filter)
+        except sqlite3.DatabaseError as exc:
+            if _is_corrupt(exc):
+                raise StoreError(f"payload store {self.path} is damaged ({exc}): tool outputs pass through "
+                                 "unchanged until `ctxlean gc` moves it aside") from exc
+            raise
+
+    def _put(self, payload, project, tool, kind, description, session_id, index_text, index_filter) -> PayloadInfo:
         head: list[bytes] = []
 
         def index() -> str:
