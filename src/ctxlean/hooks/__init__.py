@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
 import sys
 
 # Claude Code's own caps keep hook inputs to a few MB (big Bash output arrives as persistedOutputPath);
@@ -71,4 +72,8 @@ def main(argv: list[str]) -> int:
         from ctxlean.errorlog import log_error
 
         log_error(f"hook {argv[1]} could not read its input or write its answer", exc)
+        try:  # else the interpreter's own final flush of the dead stdout fails and exits with status 120
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except OSError:
+            pass
     return 0

@@ -24,6 +24,7 @@ from ctxlean.tokens import BYTES_PER_TOKEN, estimate_tokens
 MAX_JSON_BYTES = 16 << 20  # jsonpath parses the payload whole (~10x its size in memory); beyond this it refuses
 MAX_PATTERN_CHARS = 1000
 MAX_QUERY_CHARS = 1000
+MAX_LINE = 10**15 - 1
 DEFAULT_TIMEOUT_S = 10.0
 
 
@@ -33,10 +34,15 @@ class FetchError(ValueError):
 
 def _parse_lines(spec: object) -> tuple[int, int | None]:
     """'A-B', 'A-', 'A', or an int -> (first, last or None); 1-based inclusive."""
-    text = str(spec).strip()
-    m = re.fullmatch(r"(\d{1,15})\s*(?:(-|:|\.\.)\s*(\d{0,15}))?", text)
+    usage = 'use lines="120-180", lines="120-" or lines="42" (numbered from 1)'
+    if isinstance(spec, int) and not isinstance(spec, bool):
+        if not 1 <= spec <= MAX_LINE:  # str() of a 5,000-digit int raises: never echo one
+            raise FetchError(f"lines= is out of range: {usage}")
+        return spec, spec
+    m = re.fullmatch(r"(\d{1,15})\s*(?:(-|:|\.\.)\s*(\d{0,15}))?", spec.strip()) if isinstance(spec, str) else None
     if not m:
-        raise FetchError(f'lines={str(spec)[:40]!r} is not a range: use lines="120-180", lines="120-" or lines="42"')
+        shown = repr(spec[:40]) if isinstance(spec, str) else type(spec).__name__
+        raise FetchError(f"lines={shown} is not a range: {usage}")
     first = int(m[1])
     last = first if m[2] is None else (int(m[3]) if m[3] else None)
     if first < 1 or (last is not None and last < first):
@@ -123,12 +129,13 @@ def fetch_detail(store, project: str, handle: str, lines: str | int | None = Non
     project = store.owner(handle, project, allowed_projects)
     info = store.info(handle, project)
     if isinstance(page, bool) or not isinstance(page, int) or page < 1:
-        raise FetchError(f"page={page!r}: pages are numbered from 1")
+        raise FetchError("page= takes a whole number from 1")
     given = {name: value for name, value in (("lines", lines), ("grep", grep), ("jsonpath", jsonpath))
              if value not in (None, "")}
     if "jsonpath" in given and len(given) > 1:
         raise FetchError(f"jsonpath= goes alone (got {', '.join(given)}); lines= and grep= may be combined")
     first, last = _parse_lines(lines) if "lines" in given else (1, None)
+    lines = f"{first}" if last == first else f"{first}-{last or ''}"  # echoed as parsed, never as sent
     if "jsonpath" in given:
         try:
             jsonpath_lib.parse(jsonpath)  # checked before it is echoed in the answer
@@ -177,11 +184,15 @@ def fetch_detail(store, project: str, handle: str, lines: str | int | None = Non
         raise FetchError("the selected JSON is nested too deeply to print; select a deeper part") from exc
     store.touch(handle, project)
     if stopped is not None:
-        resume = (f'lines="{stopped}-{last or ""}"' if "jsonpath" not in given else "a narrower jsonpath")
-        if "grep" in given:
-            resume = f"grep={grep!r}, {resume}"
-        tail = (f"[ctxlean] stopped after {timeout_s:g} s at line {stopped:,}, before the selection ended; "
-                f'continue with fetch_detail("{handle}", {resume})')
+        tail = f"[ctxlean] stopped after {timeout_s:g} s at line {stopped:,}, before the selection ended; "
+        if "jsonpath" in given:
+            tail += "select a smaller part with a narrower jsonpath"
+        elif "grep" in given:
+            tail += (f'continue with fetch_detail("{handle}", grep={grep!r}, lines="{stopped}-{last or ""}"); if '
+                     f"the pattern itself is slow on line {stopped} (nested quantifiers like (a+)+ backtrack), "
+                     f'simplify it or skip the line with lines="{stopped + 1}-{last or ""}"')
+        else:
+            tail += f'continue with fetch_detail("{handle}", lines="{stopped}-{last or ""}")'
         return "\n".join([head, *shown, tail])
     if not shown:
         end = "no lines" if page == 1 else f"nothing on page {page} (past the end)"

@@ -456,8 +456,10 @@ class SqliteStore:
 
 
 def _fts_query(query: str) -> str:
-    """Each word as a quoted FTS5 term (so user text with operators or quotes cannot break the query)."""
-    words = [w for w in query.replace('"', " ").split() if w]
+    """Each word as a quoted FTS5 term (so user text with operators or quotes cannot break the query; a NUL
+    would end FTS5's parsing inside a quote, a lone surrogate cannot be bound at all)."""
+    clean = query.encode("utf-8", "replace").decode("utf-8").replace('"', " ").replace("\x00", " ")
+    words = [w for w in clean.split() if w]
     return " ".join(f'"{w}"' for w in words) or '""'
 
 
