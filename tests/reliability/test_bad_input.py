@@ -92,7 +92,8 @@ def corpus(tmp_path) -> list[bytes]:
                          "\ud800" + big, {"stdout": big + "\x00" * 10, "stderr": big}):
             cases.append(json.dumps({"tool_name": tool, "cwd": project, "session_id": {"not": "a string"},
                                      "tool_response": response}).encode())
-    cases.append(json.dumps({"tool_name": "Bash", "cwd": project, "tool_response": {"stdout": "é" * (8 << 20)}}).encode())
+    huge = {"tool_name": "Bash", "cwd": project, "tool_response": {"stdout": "é" * (8 << 20)}}
+    cases.append(json.dumps(huge).encode())
     return cases
 
 
@@ -230,15 +231,19 @@ def test_hostile_arguments_get_a_bounded_answer_or_a_clear_error(hostile_store):
         dict(handle=handles["other_project"]),
         dict(handle=handles["text"], lines="1-999999999999999"), dict(handle=handles["text"], page=10**18),
         dict(handle=handles["text"], page=-(10**5000)), dict(handle=handles["text"], lines=10**5000),
-        dict(handle=handles["text"], lines="1" + " " * 1_000_000 + "-2"), dict(handle=handles["text"], lines="9" * 5000),
+        dict(handle=handles["text"], lines="1" + " " * 1_000_000 + "-2"),
+        dict(handle=handles["text"], lines="9" * 5000),
         dict(handle=handles["text"], lines="0-0"), dict(handle=handles["text"], lines=[1, 2]),
         dict(handle=handles["text"], grep="("), dict(handle=handles["text"], grep="x" * 5000),
         dict(handle=handles["text"], grep="a{4294967296}"), dict(handle=handles["text"], grep="\x00"),
         dict(handle=handles["one_line"], page=700), dict(handle=handles["one_line"], grep="x+y"),
         dict(handle=handles["binary"]), dict(handle=handles["binary"], grep="\\xff"),
-        dict(handle=handles["deep"], jsonpath="$[0]"), dict(handle=handles["nested"], jsonpath="$..a..a..a..a..a"),
-        dict(handle=handles["nested"], jsonpath="$" + ".a" * 400), dict(handle=handles["list"], jsonpath="$[*]", page=3),
-        dict(handle=handles["list"], jsonpath="$[99999999999999999]"), dict(handle=handles["list"], jsonpath="$['\\x']"),
+        dict(handle=handles["deep"], jsonpath="$[0]"),
+        dict(handle=handles["nested"], jsonpath="$..a..a..a..a..a"),
+        dict(handle=handles["nested"], jsonpath="$" + ".a" * 400),
+        dict(handle=handles["list"], jsonpath="$[*]", page=3),
+        dict(handle=handles["list"], jsonpath="$[99999999999999999]"),
+        dict(handle=handles["list"], jsonpath="$['\\x']"),
         dict(handle=handles["list"], jsonpath="$[" + "0" * 5000 + "]"), dict(handle=handles["list"], jsonpath=5),
         dict(handle=handles["text"], jsonpath="$.a", grep="x"),
     ]
