@@ -12,6 +12,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+from ctxlean.paths import project_of
+from ctxlean.store import open_store
+from ctxlean.tokens import estimate_tokens
+
 SRC = Path(__file__).resolve().parents[2] / "src"
 SAMPLES = Path(__file__).resolve().parents[1] / "fixtures" / "samples"
 HANDLE = re.compile(r"ctx_[0-9a-f]{16}")
@@ -84,6 +88,35 @@ def start_hook(event: dict, workdir: Path, name: str, env: dict, **popen) -> sub
     with stdin.open("rb") as fh:
         return subprocess.Popen([sys.executable, "-m", "ctxlean", "hook", "post-tool-use"], stdin=fh,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, **popen)
+
+
+def summaries(value):
+    """Every model-visible string in an answer that ctxlean wrote (they start with its header)."""
+    if isinstance(value, str):
+        return [value] if value.startswith("[ctxlean]") else []
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in summaries(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in summaries(v)]
+    return []
+
+
+def check_answer(raw: bytes, out: str) -> None:
+    """The hook either passed through (prints nothing) or answered in bounds with a retrievable handle."""
+    if out == "":
+        return
+    out.encode("utf-8")  # valid UTF-8, whatever came in
+    answer = json.loads(out)["hookSpecificOutput"]
+    assert answer["hookEventName"] == "PostToolUse"
+    [text] = summaries(answer["updatedToolOutput"])
+    assert estimate_tokens(text) <= 400
+    handle = HANDLE.search(text)[0]
+    event = json.loads(raw)
+    project = project_of(event.get("cwd") if isinstance(event.get("cwd"), str) else None)
+    with open_store() as store:
+        data = store.read_bytes(handle, project)
+    assert "ctx_" + hashlib.sha256(data).hexdigest()[:16] == handle  # the bytes behind it are what it names
+    assert f"{len(data):,} bytes" in text
 
 
 def printed_handle(stdout: bytes) -> str | None:

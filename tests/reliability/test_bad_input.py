@@ -2,7 +2,6 @@
 arguments to the MCP tool functions: always a clear error or a pass-through, never a crash, never more
 than the bounded output. A deterministic corpus plus hypothesis."""
 
-import hashlib
 import json
 import os
 import subprocess
@@ -12,11 +11,10 @@ import time
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from reliability_support import HANDLE, log_text, sample
+from reliability_support import check_answer, log_text, sample
 
 from ctxlean.hooks import run
 from ctxlean.mcp_server.fetch import FetchError, fetch_detail, list_details, search_details
-from ctxlean.paths import project_of
 from ctxlean.store import HandleError, open_store
 from ctxlean.tokens import estimate_tokens
 
@@ -24,35 +22,6 @@ SAMPLES = ["post_bash_medium.json", "post_bash_persisted.json", "post_read_big.j
 WRONG = [None, 0, -1, 1.5, True, "", "x", [], {}, [1, "a"], {"a": {"b": []}}, "\x00", "\ud800", "y" * 50_000]
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                      HealthCheck.too_slow])
-
-
-def summaries(value):
-    """Every model-visible string in an answer that ctxlean wrote (they start with its header)."""
-    if isinstance(value, str):
-        return [value] if value.startswith("[ctxlean]") else []
-    if isinstance(value, dict):
-        return [s for v in value.values() for s in summaries(v)]
-    if isinstance(value, list):
-        return [s for v in value for s in summaries(v)]
-    return []
-
-
-def check_answer(raw: bytes, out: str) -> None:
-    """The hook either passed through (prints nothing) or answered in bounds with a retrievable handle."""
-    if out == "":
-        return
-    out.encode("utf-8")  # valid UTF-8, whatever came in
-    answer = json.loads(out)["hookSpecificOutput"]
-    assert answer["hookEventName"] == "PostToolUse"
-    [text] = summaries(answer["updatedToolOutput"])
-    assert estimate_tokens(text) <= 400
-    handle = HANDLE.search(text)[0]
-    event = json.loads(raw)
-    project = project_of(event.get("cwd") if isinstance(event.get("cwd"), str) else None)
-    with open_store() as store:
-        data = store.read_bytes(handle, project)
-    assert "ctx_" + hashlib.sha256(data).hexdigest()[:16] == handle  # the bytes behind it are what it names
-    assert f"{len(data):,} bytes" in text
 
 
 def corpus(tmp_path) -> list[bytes]:
