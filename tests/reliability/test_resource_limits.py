@@ -23,9 +23,10 @@ from reliability_support import (
     start_hook,
 )
 
+from ctxlean import config
 from ctxlean.hooks import MAX_INPUT_BYTES, run
-from ctxlean.store import open_store
-from ctxlean.store.gc import used_bytes
+from ctxlean.store import HandleError, open_store
+from ctxlean.store.gc import collect_if_due, used_bytes
 from ctxlean.store.sqlite import FTS_MAX_BYTES
 
 
@@ -144,3 +145,17 @@ def test_hook_input_over_the_cap_passes_through(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "ctxlean", "hook", "post-tool-use"], input=raw,
                           capture_output=True)
     assert (proc.returncode, proc.stdout, proc.stderr) == (0, b"", b"")
+
+
+def test_the_mcp_servers_automatic_gc_runs_once_a_day(tmp_path):
+    with open_store() as store:
+        expired = put_aged(store, "/a", log_text(1, 10_000), age_days=40)
+    cfg = config.load()
+    first = collect_if_due(cfg)
+    assert first is not None and first.expired == 1
+    assert collect_if_due(cfg) is None  # ran less than a day ago
+    with open_store() as store:
+        store.db.execute("UPDATE meta SET value = value - 2 * 86400 WHERE key = 'last_gc'")
+        with pytest.raises(HandleError):
+            store.info(expired, "/a")
+    assert collect_if_due(cfg) is not None

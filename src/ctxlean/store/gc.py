@@ -104,6 +104,8 @@ def _evict_to(store, report: GcReport, max_bytes: int) -> None:
     share of the index), then merges the index and measures again.
     """
     db = store.db
+    if used_bytes(db) <= max_bytes:
+        return
     _merge_index(store)
     while (excess := used_bytes(db) - max_bytes) > 0 and db.execute("SELECT 1 FROM payloads LIMIT 1").fetchone():
         index_bytes, count = db.execute("SELECT (SELECT COALESCE(SUM(LENGTH(block)), 0) FROM payload_fts_data),"
