@@ -241,12 +241,13 @@ def hostile_fetches(work: Path, project: str, big_handle: str) -> dict:
             node = node["a"]
         deep = store.put(json.dumps(nested).encode(), project=project, tool="Bash", kind="json",
                          description="nested").handle
+        last_line = store.info(big_handle, project).lines
         calls = {
             "(a+)+$ on a backtracking line": dict(handle=bait, grep=r"(a+)+$"),
             "(.*a){20} on a backtracking line": dict(handle=bait, grep=r"(.*a){20}!"),
             "grep that never matches, big payload": dict(handle=big_handle, grep=r"no such line \d{9}"),
             "page=10**18, big payload": dict(handle=big_handle, page=10**18),
-            "last lines of the big payload": dict(handle=big_handle, lines=f"{store.info(big_handle, project).lines - 9}-"),
+            "last lines of the big payload": dict(handle=big_handle, lines=f"{last_line - 9}-"),
             "$..a..a..a..a..a on nested JSON": dict(handle=deep, jsonpath="$..a..a..a..a..a"),
             "huge line range, page 5000": dict(handle=big_handle, lines="1-999999999999", page=5000),
         }

@@ -1,10 +1,6 @@
-import json
 import os
-from pathlib import Path
 
 import pytest
-
-FIXTURES = Path(__file__).parent / "fixtures"
 
 
 @pytest.fixture(autouse=True)
@@ -17,12 +13,8 @@ def isolated_env(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_DATA_HOME", str(home / ".local" / "share"))
     monkeypatch.setenv("CTXLEAN_STORE", str(tmp_path / "store"))
     # subprocesses (python -m ctxlean ...) import the tree under test, not another installed copy
-    monkeypatch.setenv("PYTHONPATH", str(Path(__file__).resolve().parents[1] / "src"))
+    monkeypatch.setenv("PYTHONPATH", os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "src"))
     for name in list(os.environ):
         if name.startswith(("CLAUDE", "CTXLEAN_")) and name != "CTXLEAN_STORE":
             monkeypatch.delenv(name)
     return tmp_path
-
-
-def load_sample(name: str) -> dict:
-    return json.loads((FIXTURES / "samples" / name).read_text())

@@ -15,6 +15,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "mcp": ("ctxlean.mcp_server.server", "run the MCP server (stdio): fetch_detail, search_details, ..."),
     "install": ("ctxlean.install", "install the Claude Code plugin (user scope, or --project)"),
     "uninstall": ("ctxlean.install", "remove the plugin and undo what install changed"),
+    "budget": ("ctxlean.budget_command", "the current session's context use against the budget"),
+    "routing-eval": ("ctxlean.routing_eval", "agreement and cost of the Haiku agents vs a reference model"),
+    "demo": ("ctxlean.demo", "run the real Claude Code CLI on a scripted task, without and with ctxlean"),
     "gc": ("ctxlean.store.gc", "apply the store's TTL and size cap; remove what failed writers left"),
 }
 

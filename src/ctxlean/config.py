@@ -9,6 +9,13 @@ overrides live in tables keyed by tool name or glob, e.g.
 
 Every field can be set from the environment as CTXLEAN_<FIELD>, e.g. CTXLEAN_OFFLOAD_THRESHOLD_TOKENS=800.
 
+The routing policy (which model runs each kind of step, see ctxlean.routing) is overridden per step:
+
+    [routing]
+    classify = "sonnet"
+
+or CTXLEAN_ROUTING="classify=sonnet,format=haiku".
+
 The settings in USER_ONLY guard data across projects (who may read which handles, what is masked) or act
 on the whole store (TTL, size cap): a repository's own `.claude/ctxlean.toml` must not loosen them, so
 there they are an error.
@@ -16,32 +23,46 @@ there they are an error.
 
 from __future__ import annotations
 
-import dataclasses
 import fnmatch
 import os
-from pathlib import Path
 
 
 class ConfigError(ValueError):
     """A config file or variable that cannot be used; the message names where and why."""
 
 
-@dataclasses.dataclass
 class Config:
+    """Settings and their defaults (a plain class: `dataclasses` would cost every hook call ~7 ms of imports).
+
+    Add a setting as a typed class attribute with its default; its type drives parsing from TOML and env.
+    """
+
     # Outputs above this many estimated tokens are stored out of band and replaced by a summary.
     offload_threshold_tokens: int = 1500
     # Upper bound for the summary that replaces an offloaded output.
     summary_budget_tokens: int = 400
     # Upper bound for one fetch_detail answer.
     fetch_budget_tokens: int = 2000
+    # The context budget (tokens): Claude Code compacts here (`ctxlean install --project` sets it up), and
+    # offloading tightens as the context fills towards it. 160k is 80% of a 200k window and well inside a 1M one.
+    context_budget_tokens: int = 160_000
+    # Fractions of the budget: past the soft mark thresholds start tightening and PostToolUse tells the
+    # model the budget state; at the hard mark they reach their tightest (see ctxlean.budget.limits_at).
+    budget_soft_mark: float = 0.6
+    budget_hard_mark: float = 0.85
+    # A Read without a limit of a file bigger than this (tokens, tightening with the fill) is rewritten to
+    # a bounded read, with a note on how to read the rest.
+    read_max_tokens: int = 25_000
     # Tools whose outputs may be offloaded (globs on the tool name).
-    offload_tools: tuple[str, ...] = ("Bash", "Read", "Grep", "Glob", "WebFetch", "mcp__*")
-    # Per-tool overrides: {glob: {field: value}}.
-    tools: dict = dataclasses.field(default_factory=dict)
+    offload_tools: tuple = ("Bash", "Read", "Grep", "Glob", "WebFetch", "mcp__*")
+    # Per-tool overrides: {glob: {setting: value}}.
+    tools: dict = {}
+    # Routing overrides: {step kind: model alias}; defaults in data/routing.toml (ctxlean.routing).
+    routing: dict = {}
     # fetch_detail gives up (with what it found so far and how to go on) after this many seconds.
     fetch_timeout_s: float = 10.0
     # Projects (path globs, "*" for all) whose handles fetch_detail may read from this one. User config only.
-    allow_cross_project: tuple[str, ...] = ()
+    allow_cross_project: tuple = ()
     # Mask obvious secrets in summaries, descriptions and the search index. User config only.
     redact_secrets: bool = True
     # Mask them in fetch_detail answers too; false returns stored lines exactly as stored. User config only.
@@ -51,24 +72,45 @@ class Config:
     # `ctxlean gc` then evicts least recently used payloads while the store is bigger (0: no cap). User config only.
     max_store_mb: int = 2048
 
+    def __init__(self, **values):
+        for name, default in FIELDS.items():
+            setattr(self, name, values.pop(name) if name in values else _fresh(default))
+        if values:
+            raise ConfigError(f"unknown setting(s): {', '.join(values)}")
+
+    def __repr__(self) -> str:
+        return "Config(" + ", ".join(f"{name}={getattr(self, name)!r}" for name in FIELDS) + ")"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Config) and all(getattr(self, n) == getattr(other, n) for n in FIELDS)
+
+    def replace(self, **changes) -> Config:
+        return Config(**{**{name: getattr(self, name) for name in FIELDS}, **changes})
+
     def for_tool(self, tool: str) -> Config:
         """This config with the per-tool overrides that match `tool` applied (in file order)."""
         merged = {}
         for pattern, overrides in self.tools.items():
             if fnmatch.fnmatchcase(tool, pattern):
                 merged.update(overrides)
-        return dataclasses.replace(self, **merged) if merged else self
+        return self.replace(**merged) if merged else self
 
     def offloads(self, tool: str) -> bool:
         return any(fnmatch.fnmatchcase(tool, p) for p in self.offload_tools)
 
 
-FIELDS = {f.name: f for f in dataclasses.fields(Config)}
+def _fresh(default):
+    """A default that instances must not share (the dict of per-tool overrides) is copied."""
+    return dict(default) if isinstance(default, dict) else default
+
+
+FIELDS = {name: value for name, value in vars(Config).items()
+          if not name.startswith("_") and not callable(value)}
 USER_ONLY = frozenset({"allow_cross_project", "redact_secrets", "redact_fetch", "ttl_days", "max_store_mb"})
 
 
 def _coerce(name: str, value, where: str):
-    kind = type(getattr(Config(), name))
+    kind = type(FIELDS[name])
     try:
         if kind is bool:
             if isinstance(value, str):
@@ -85,6 +127,25 @@ def _coerce(name: str, value, where: str):
         raise ConfigError(f"{where}: {name} = {value!r}: {exc}") from exc
 
 
+def _routing(value, where: str) -> dict:
+    """A [routing] table or a "kind=model,..." string, checked against the policy's step kinds."""
+    from ctxlean.routing import step_kinds
+
+    if isinstance(value, str):
+        pairs = [part.split("=", 1) for part in value.split(",") if part.strip()]
+        if any(len(pair) != 2 for pair in pairs):
+            raise ConfigError(f'{where}: routing = {value!r}: expected "kind=model,kind=model"')
+        value = {kind.strip(): model.strip() for kind, model in pairs}
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where}: [routing] must be a table of step kind = model")
+    for kind, model in value.items():
+        if kind not in step_kinds():
+            raise ConfigError(f"{where}: routing: unknown step kind {kind!r} (known: {', '.join(step_kinds())})")
+        if not isinstance(model, str) or not model.strip():
+            raise ConfigError(f"{where}: routing.{kind} = {model!r}: expected a model alias, 'inherit' or an id")
+    return {kind: model.strip() for kind, model in value.items()}
+
+
 def _apply(values: dict, source: dict, where: str, user_level: bool = True) -> None:
     for key, value in source.items():
         if key not in FIELDS:
@@ -92,7 +153,9 @@ def _apply(values: dict, source: dict, where: str, user_level: bool = True) -> N
         if key in USER_ONLY and not user_level:
             raise ConfigError(f"{where}: {key} can only be set in your user config ({user_config_path()}) or "
                               f"as CTXLEAN_{key.upper()}, not by a project")
-        if key == "tools":
+        if key == "routing":
+            values.setdefault("routing", {}).update(_routing(value, where))
+        elif key == "tools":
             for pattern, overrides in _coerce(key, value, where).items():
                 if not isinstance(overrides, dict):
                     raise ConfigError(f"{where}: [tools.{pattern!r}] must be a table")
@@ -103,34 +166,40 @@ def _apply(values: dict, source: dict, where: str, user_level: bool = True) -> N
             values[key] = _coerce(key, value, where)
 
 
-def _read_toml(path: Path) -> dict:
-    if not path.is_file():
+def _read_toml(path: str) -> dict:
+    if not os.path.isfile(path):
         return {}
     import tomllib
 
     try:
-        with path.open("rb") as fh:
+        with open(path, "rb") as fh:
             return tomllib.load(fh)
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"{path}: {exc}") from exc
 
 
-def user_config_path() -> Path:
-    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
-    return Path(base) / "ctxlean" / "config.toml"
+def user_config_path() -> str:
+    base = os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
+    return os.path.join(base, "ctxlean", "config.toml")
 
 
-def project_config_path(project_dir: str) -> Path:
-    return Path(project_dir) / ".claude" / "ctxlean.toml"
+def project_config_path(project_dir: str) -> str:
+    return os.path.join(project_dir, ".claude", "ctxlean.toml")
 
 
 def load(project_dir: str | None = None, environ: dict | None = None) -> Config:
     env = os.environ if environ is None else environ
     values: dict = {}
-    _apply(values, _read_toml(user_config_path()), str(user_config_path()))
+    _apply(values, _read_toml(user_config_path()), user_config_path())
     if project_dir:
         path = project_config_path(project_dir)
-        _apply(values, _read_toml(path), str(path), user_level=False)
+        _apply(values, _read_toml(path), path, user_level=False)
     _apply(values, {name: env[f"CTXLEAN_{name.upper()}"] for name in FIELDS
                     if f"CTXLEAN_{name.upper()}" in env and name != "tools"}, "environment")
-    return Config(**values)
+    cfg = Config(**values)
+    if not 0 < cfg.budget_soft_mark < cfg.budget_hard_mark <= 1:
+        raise ConfigError(f"budget marks must satisfy 0 < budget_soft_mark < budget_hard_mark <= 1, got "
+                          f"{cfg.budget_soft_mark} and {cfg.budget_hard_mark}")
+    if cfg.context_budget_tokens <= 0:
+        raise ConfigError(f"context_budget_tokens must be positive, got {cfg.context_budget_tokens}")
+    return cfg

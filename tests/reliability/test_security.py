@@ -7,6 +7,7 @@ import os
 import stat
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -109,7 +110,7 @@ def test_masking_is_the_users_choice_not_a_projects(tmp_path):
     (project / ".claude" / "ctxlean.toml").write_text("redact_fetch = false\n")
     with pytest.raises(config.ConfigError, match="redact_fetch can only be set in your user config"):
         config.load(str(project))
-    user = config.user_config_path()
+    user = Path(config.user_config_path())
     user.parent.mkdir(parents=True)
     user.write_text("redact_secrets = false\nredact_fetch = false\n")
     (project / ".claude" / "ctxlean.toml").write_text("summary_budget_tokens = 300\n")
@@ -137,7 +138,7 @@ def test_another_projects_handle_is_refused_unless_the_user_allows_it(tmp_path):
         with pytest.raises(config.ConfigError, match="allow_cross_project can only be set in your user config"):
             config.load(str(mine))
         (mine / ".claude" / "ctxlean.toml").unlink()
-        user = config.user_config_path()
+        user = Path(config.user_config_path())
         user.parent.mkdir(parents=True)
         user.write_text(f'allow_cross_project = ["{tmp_path}/the*"]\n')
         allowed = config.load(str(mine)).allow_cross_project

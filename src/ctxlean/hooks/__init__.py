@@ -1,7 +1,8 @@
 """Claude Code hook events, one module each: `ctxlean hook <event>` reads the event JSON on stdin.
 
-Each handler module exposes `handle(event: dict) -> dict | None`; a dict is printed as the hook's JSON
-answer, None prints nothing. Any failure is logged and the hook exits 0 with no output, so the session
+Each handler module exposes `handle(event: dict) -> dict | str | None`; a dict is printed as the hook's
+JSON answer, a str as plain text (PreCompact: Claude Code joins it into the compaction's instructions),
+None prints nothing. Any failure is logged and the hook exits 0 with no output, so the session
 goes on with Claude Code's own behaviour (fail open).
 """
 
@@ -18,24 +19,45 @@ MAX_INPUT_BYTES = 64 << 20
 
 # event argument -> (module, when Claude Code calls it)
 HANDLERS: dict[str, tuple[str, str]] = {
-    "post-tool-use": ("ctxlean.hooks.post_tool_use", "after a tool ran: offload a big output"),
+    "pre-tool-use": ("ctxlean.hooks.pre_tool_use", "before a tool runs: bound a Read that would blow the budget"),
+    "route-agent": ("ctxlean.hooks.route_agent", "before an Agent call: apply [routing] to ctxlean's agents"),
+    "post-tool-use": ("ctxlean.hooks.post_tool_use", "after a tool ran: offload a big output, note the budget"),
+    "pre-compact": ("ctxlean.hooks.pre_compact", "before a compaction: tell it to keep the live handles"),
+    "session-start": ("ctxlean.hooks.session_start", "after a compaction or resume: re-inject the handle index"),
 }
+
+
+def answer(event_name: str, event: object) -> dict | str | None:
+    """The handler's answer to one parsed event (JSON object, or plain text), None for none. Never raises.
+
+    Shared by the command hook (`run`) and the Agent SDK's in-process callbacks (ctxlean.sdk), so both
+    fail open the same way: on any error the error is logged and the session goes on unchanged.
+    """
+    from ctxlean.errorlog import log_error
+
+    try:
+        if not isinstance(event, dict):
+            raise ValueError(f"hook input is {type(event).__name__}, not an object")
+        module = importlib.import_module(HANDLERS[event_name][0])
+        return module.handle(event) or None
+    except Exception as exc:  # fail open: the original tool output reaches the model
+        log_error(f"hook {event_name} failed", exc)
+        return None
 
 
 def run(event_name: str, raw: bytes) -> str:
     """The text the hook prints for this event input ('' for nothing). Never raises."""
-    from ctxlean.errorlog import log_error
-
     try:
         if len(raw) > MAX_INPUT_BYTES:
             raise ValueError(f"hook input is {len(raw):,} bytes, over {MAX_INPUT_BYTES:,}: passed through")
-        event = json.loads(raw)
-        if not isinstance(event, dict):
-            raise ValueError(f"hook input is {type(event).__name__}, not an object")
-        module = importlib.import_module(HANDLERS[event_name][0])
-        answer = module.handle(event)
-        return _dumps(answer) if answer else ""
-    except Exception as exc:  # fail open: the original tool output reaches the model
+        result = answer(event_name, json.loads(raw))
+        if isinstance(result, str):
+            return result.encode("utf-8", "replace").decode("utf-8")
+        return _dumps(result) if result else ""
+    # not JSON in (or too deep, or too big to parse), or an answer that JSON cannot encode
+    except (ValueError, TypeError, RecursionError, MemoryError) as exc:
+        from ctxlean.errorlog import log_error
+
         log_error(f"hook {event_name} failed", exc)
         return ""
 
