@@ -6,9 +6,11 @@ import json
 import os
 import resource
 import shutil
+import sqlite3
 import subprocess
 import sys
 import time
+import zlib
 from pathlib import Path
 
 import pytest
@@ -25,8 +27,8 @@ from reliability_support import (
 
 from ctxlean import config
 from ctxlean.hooks import MAX_INPUT_BYTES, run
-from ctxlean.store import HandleError, open_store
-from ctxlean.store.gc import collect_if_due, used_bytes
+from ctxlean.store import HandleError, migrations, open_store
+from ctxlean.store.gc import collect, collect_if_due, used_bytes
 from ctxlean.store.sqlite import FTS_MAX_BYTES
 
 
@@ -159,3 +161,35 @@ def test_the_mcp_servers_automatic_gc_runs_once_a_day(tmp_path):
         with pytest.raises(HandleError):
             store.info(expired, "/a")
     assert collect_if_due(cfg) is not None
+
+
+def test_a_store_written_before_the_gc_migration_upgrades_and_gc_removes_the_right_search_rows(tmp_path):
+    path = tmp_path / "old" / "store.sqlite3"
+    path.parent.mkdir(mode=0o700)
+    db = sqlite3.connect(path, isolation_level=None)
+    db.execute("PRAGMA journal_mode = WAL")
+    db.execute("BEGIN")
+    migrations.m001_initial(db)
+    db.execute("CREATE TABLE _ctxlean_migrations (name TEXT PRIMARY KEY, applied REAL)")
+    db.execute("INSERT INTO _ctxlean_migrations VALUES ('m001_initial', 0)")
+    db.execute("PRAGMA user_version = 1")
+    old, now = time.time() - 90 * 86400, time.time()
+    for blob_id, (project, word, access) in enumerate([("/a", "alpha", old), ("/b", "beta", now)], 1):
+        data = f"{word}\n".encode() * 100
+        handle = "ctx_" + hashlib.sha256(data).hexdigest()[:16]
+        db.execute("INSERT INTO blobs VALUES (?, ?, ?, 100, 1, ?)",
+                   (blob_id, hashlib.sha256(data).hexdigest(), len(data), old))
+        db.execute("INSERT INTO chunks VALUES (?, 0, 1, ?, ?)", (blob_id, len(data), zlib.compress(data)))
+        db.execute("INSERT INTO payloads VALUES (?, ?, ?, 'Bash', 'text', ?, NULL, ?, ?)",
+                   (project, handle, blob_id, word, access, access))
+        # the old code let the search rows take their own rowids: here the other payload's
+        db.execute("INSERT INTO payload_fts (rowid, handle, project, description, body) VALUES (?, ?, ?, ?, ?)",
+                   (3 - blob_id, handle, project, word, data.decode()))
+    db.execute("COMMIT")
+    db.close()
+    with open_store(path) as store:
+        assert store.db.execute("PRAGMA user_version").fetchone() == (len(migrations.MIGRATIONS),)
+        report = collect(store, ttl_days=30, max_bytes=0)
+        assert (report.expired, report.blobs) == (1, 1)
+        assert store.search("/a", "alpha") == [] and [i.project for i, _ in store.search("/b", "beta")] == ["/b"]
+        assert store.db.execute("SELECT COUNT(*) FROM payload_fts").fetchone() == (1,)

@@ -175,7 +175,8 @@ def main(argv: list[str]) -> int:
     from ctxlean import config
     from ctxlean.store import open_store
 
-    parser = argparse.ArgumentParser(prog="ctxlean gc", description=__doc__.split("\n\n")[0].strip("`"))
+    parser = argparse.ArgumentParser(prog="ctxlean gc", description="Keep the payload store within its TTL and "
+                                     "size cap (see ttl_days, max_store_mb), and clear what failed writers left.")
     parser.add_argument("--ttl-days", type=int, help="override ttl_days from the config (0: no TTL)")
     parser.add_argument("--max-mb", type=int, help="override max_store_mb from the config (0: no cap)")
     args = parser.parse_args(argv[1:])
