@@ -1,6 +1,6 @@
 """Soak: ctxlean's store and hooks under load, kills, hostile input and a 1 GB payload, longer than CI runs.
 
-    python benchmarks/soak.py                  # the full run (about 7-10 minutes on 2 cores)
+    python benchmarks/soak.py                  # the full run (about 5-10 minutes on 2 cores)
     python benchmarks/soak.py --quick          # a few minutes: fewer rounds, kills and fuzz cases, 256 MB
 
 Prints what it tried and what survived: writers held and payloads lost (must be 0), kills survived, fuzz
