@@ -34,6 +34,9 @@ class Config:
     offload_tools: tuple[str, ...] = ("Bash", "Read", "Grep", "Glob", "WebFetch", "mcp__*")
     # Per-tool overrides: {glob: {field: value}}.
     tools: dict = dataclasses.field(default_factory=dict)
+    # Price overrides for reports: {model id: {input, output, cache_write_5m, ...}}, plus {"aliases": {...}}
+    # (see ctxlean.usage.pricing). Layers merge per model.
+    pricing: dict = dataclasses.field(default_factory=dict)
 
     def for_tool(self, tool: str) -> Config:
         """This config with the per-tool overrides that match `tool` applied (in file order)."""
@@ -79,6 +82,11 @@ def _apply(values: dict, source: dict, where: str) -> None:
                 _apply({}, overrides, f"{where} [tools.{pattern}]")  # validates the keys
                 values.setdefault("tools", {}).setdefault(pattern, {}).update(
                     {k: _coerce(k, v, where) for k, v in overrides.items()})
+        elif key == "pricing":
+            for model, overrides in _coerce(key, value, where).items():
+                if not isinstance(overrides, dict):
+                    raise ConfigError(f"{where}: [pricing.{model!r}] must be a table")
+                values.setdefault("pricing", {}).setdefault(model, {}).update(overrides)
         else:
             values[key] = _coerce(key, value, where)
 
@@ -112,5 +120,5 @@ def load(project_dir: str | None = None, environ: dict | None = None) -> Config:
         path = project_config_path(project_dir)
         _apply(values, _read_toml(path), str(path))
     _apply(values, {name: env[f"CTXLEAN_{name.upper()}"] for name in FIELDS
-                    if f"CTXLEAN_{name.upper()}" in env and name != "tools"}, "environment")
+                    if f"CTXLEAN_{name.upper()}" in env and name not in ("tools", "pricing")}, "environment")
     return Config(**values)
