@@ -15,7 +15,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "mcp": ("ctxlean.mcp_server.server", "run the MCP server (stdio): fetch_detail, search_details, ..."),
     "install": ("ctxlean.install", "install the Claude Code plugin (user scope, or --project)"),
     "uninstall": ("ctxlean.install", "remove the plugin and undo what install changed"),
-    "report": ("ctxlean.usage.report", "tokens, cost, cache hits and ctxlean's saving by session/model/day/turn"),
+    "report": ("ctxlean.usage.report",
+               "tokens, cost, cache hits and what ctxlean saved, by session/model/day/turn"),
     "doctor": ("ctxlean.usage.doctor", "find cache misses in sessions and say why they happened"),
     "statusline": ("ctxlean.usage.statusline", "Claude Code status line: context, cache hits, cost, saved"),
 }
