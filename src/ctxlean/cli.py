@@ -15,6 +15,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "mcp": ("ctxlean.mcp_server.server", "run the MCP server (stdio): fetch_detail, search_details, ..."),
     "install": ("ctxlean.install", "install the Claude Code plugin (user scope, or --project)"),
     "uninstall": ("ctxlean.install", "remove the plugin and undo what install changed"),
+    "budget": ("ctxlean.budget_command", "the current session's context use against the budget"),
     "report": ("ctxlean.usage.report",
                "tokens, cost, cache hits and what ctxlean saved, by session/model/day/turn"),
     "doctor": ("ctxlean.usage.doctor", "find cache misses in sessions and say why they happened"),

@@ -16,8 +16,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-from ctxlean.store import HandleError, PayloadInfo, StoreError, check_handle, handle_for
-from ctxlean.store import migrations
+from ctxlean.store import HandleError, PayloadInfo, StoreError, check_handle, handle_for, migrations
 
 CHUNK_SIZE = 1 << 20
 CHUNKS_PER_TRANSACTION = 16
@@ -196,7 +195,8 @@ class SqliteStore:
     def iter_chunks(self, handle: str, project: str, from_line: int = 1) -> Iterator[tuple[int, bytes]]:
         """Yield (first_line, raw bytes) for each chunk, starting with the chunk holding from_line."""
         blob_id = self._blob_id(handle, project)
-        start = self.db.execute("SELECT COALESCE(MAX(seq), 0) FROM chunks WHERE blob_id = ? AND first_line <= ?",
+        # first_line < from_line (not <=): a chunk may begin mid-way through its first_line.
+        start = self.db.execute("SELECT COALESCE(MAX(seq), 0) FROM chunks WHERE blob_id = ? AND first_line < ?",
                                 (blob_id, from_line)).fetchone()[0]
         seq = start
         while True:
@@ -220,6 +220,16 @@ class SqliteStore:
             " JOIN blobs b ON b.id = p.blob_id WHERE p.project = ? ORDER BY p.created DESC, p.handle LIMIT ?",
             (project, limit)).fetchall()
         return [PayloadInfo(h, project, t, k, d, s, n, c) for h, t, k, d, s, n, c in rows]
+
+    def session_handles(self, project: str, session_id: str, agent_id: str | None = None,
+                        limit: int = 40) -> list[PayloadInfo]:
+        """Handles offloaded in one session by one agent (None: the main agent), last offloaded first."""
+        rows = self.db.execute(
+            "SELECT p.handle, p.tool, p.kind, p.description, b.size, b.lines, p.created, MAX(l.id) AS last"
+            " FROM ledger l JOIN payloads p ON p.project = l.project AND p.handle = l.handle"
+            " JOIN blobs b ON b.id = p.blob_id WHERE l.session_id = ? AND l.project = ? AND l.agent_id IS ?"
+            " GROUP BY p.handle ORDER BY last DESC LIMIT ?", (session_id, project, agent_id, limit)).fetchall()
+        return [PayloadInfo(h, project, t, k, d, s, n, c) for h, t, k, d, s, n, c, _ in rows]
 
     def search(self, project: str, query: str, limit: int = 10) -> list[tuple[PayloadInfo, str]]:
         """Full-text search over this project's payloads: (info, snippet) best first."""

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ctxlean.summarize import Payload, Summary
-from ctxlean.summarize import text
+from ctxlean.summarize import Payload, Summary, text
 
 Detector = Callable[[Payload], bool]
 Summarizer = Callable[[Payload, int], Summary]

@@ -1,0 +1,98 @@
+"""The core of lever 1: store a big tool output out of band and give the model a bounded summary.
+
+Shared by the PostToolUse command hook and the Agent SDK's in-process hook callbacks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ctxlean.config import Config
+from ctxlean.hooks.tool_output import ToolOutput
+from ctxlean.summarize import Payload, Summary, summarize
+from ctxlean.tokens import estimate_tokens, tokens_for_bytes
+
+SAMPLE_BYTES = 16 << 20  # summarizers read at most this much of a huge payload; the store keeps it all
+_BINARY_PROBE = 8192
+
+
+@dataclass(frozen=True)
+class Offloaded:
+    handle: str
+    text: str  # the replacement the model sees
+    original_tokens: int
+    summary_tokens: int
+    description: str
+
+
+def header(tool: str, handle: str, size: int, lines: int, kind: str, sampled: bool) -> str:
+    note = f" Summary of the first {SAMPLE_BYTES >> 20} MB" if sampled else " Summary"
+    return (f"[ctxlean] {tool} output stored out of band as {handle}: {size:,} bytes, {lines:,} lines, "
+            f"~{tokens_for_bytes(size):,} tokens.{note} ({kind}):")
+
+
+def footer(handle: str, hint: str) -> str:
+    return (f'[ctxlean] More: fetch_detail("{handle}", {hint}); also lines="A-B", grep="REGEX", page=N, '
+            f"or search_details(\"words\").")
+
+
+def render(tool: str, handle: str, size: int, lines: int, summary: Summary, sampled: bool) -> str:
+    return "\n".join([header(tool, handle, size, lines, summary.kind, sampled), summary.body,
+                      footer(handle, summary.hint)])
+
+
+def _overhead_tokens(tool: str) -> int:
+    """Tokens the header and footer take at their largest, so the body gets the rest of the budget."""
+    fake = "ctx_" + "0" * 16
+    big = 10**12
+    return estimate_tokens(header(tool, fake, big, big, "x" * 24, True) + footer(fake, "x" * 48)) + 2
+
+
+def _sample(output: ToolOutput) -> tuple[str, bool]:
+    if output.full_path:
+        with open(output.full_path, "rb") as fh:
+            data = fh.read(SAMPLE_BYTES + 1)
+        return data[:SAMPLE_BYTES].decode("utf-8", "replace"), len(data) > SAMPLE_BYTES
+    if len(output.text) > SAMPLE_BYTES:
+        return output.text[:SAMPLE_BYTES], True
+    return output.text, False
+
+
+def offload(output: ToolOutput, *, tool: str, tool_input: dict | None, project: str, cfg: Config,
+            session_id: str | None = None, agent_id: str | None = None, store=None) -> Offloaded | None:
+    """Offload `output` if it is over the tool's threshold: store it, summarize it, record the saving.
+
+    Returns None for outputs small enough to pass through unchanged. Raises on store errors: the
+    caller fails open.
+    """
+    cfg = cfg.for_tool(tool)
+    size = output.full_size()
+    original_tokens = tokens_for_bytes(size)
+    if original_tokens <= cfg.offload_threshold_tokens:
+        return None
+    text, sampled = _sample(output)
+    payload = Payload(text=text, tool=tool, tool_input=tool_input, size=size,
+                      binary="\x00" in text[:_BINARY_PROBE])
+    summary = summarize(payload, max(cfg.summary_budget_tokens - _overhead_tokens(tool), 40))
+
+    own_store = store is None
+    if own_store:
+        from ctxlean.store import open_store
+
+        store = open_store()
+    try:
+        if output.full_path:
+            with open(output.full_path, "rb") as fh:
+                info = store.put(fh, project=project, tool=tool, kind=summary.kind,
+                                 description=summary.description, session_id=session_id)
+        else:
+            info = store.put(output.text.encode("utf-8", "surrogatepass"), project=project, tool=tool,
+                             kind=summary.kind, description=summary.description, session_id=session_id)
+        replacement = render(tool, info.handle, info.size, info.lines, summary, sampled)
+        summary_tokens = estimate_tokens(replacement)
+        store.record_offload(project=project, session_id=session_id, agent_id=agent_id, tool=tool,
+                             handle=info.handle, original_tokens=original_tokens, summary_tokens=summary_tokens)
+    finally:
+        if own_store:
+            store.close()
+    return Offloaded(info.handle, replacement, original_tokens, summary_tokens, summary.description)

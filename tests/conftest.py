@@ -1,0 +1,26 @@
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture(autouse=True)
+def isolated_env(tmp_path, monkeypatch):
+    """Every test gets its own store, config dirs and HOME; nothing leaks from the developer's machine."""
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / ".local" / "share"))
+    monkeypatch.setenv("CTXLEAN_STORE", str(tmp_path / "store"))
+    for name in list(os.environ):
+        if name.startswith(("CLAUDE", "CTXLEAN_")) and name != "CTXLEAN_STORE":
+            monkeypatch.delenv(name)
+    return tmp_path
+
+
+def load_sample(name: str) -> dict:
+    return json.loads((FIXTURES / "samples" / name).read_text())

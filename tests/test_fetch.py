@@ -1,0 +1,93 @@
+import json
+
+import pytest
+
+from ctxlean.mcp_server.fetch import FetchError, fetch_detail, list_details, search_details
+from ctxlean.store import HandleError, open_store
+from ctxlean.tokens import estimate_tokens
+
+LINES = [f"line {i}: value={i * 7}" for i in range(1, 50_001)]
+DATA = ("\n".join(LINES) + "\n").encode()
+
+
+@pytest.fixture
+def stored():
+    with open_store() as store:
+        info = store.put(DATA, project="/p", tool="Bash", kind="text", description="numbers")
+        yield store, info.handle
+
+
+def body(text: str) -> list[str]:
+    return [line for line in text.splitlines() if not line.startswith("[ctxlean]")]
+
+
+def test_lines_range_returns_exact_lines_with_numbers(stored):
+    store, h = stored
+    out = fetch_detail(store, "/p", h, lines="30000-30003")
+    assert body(out) == [f"{n}: {LINES[n - 1]}" for n in range(30000, 30004)]
+    assert "end of selection" in out
+
+
+def test_big_range_is_paged_within_budget_and_pages_tile_it(stored):
+    store, h = stored
+    seen = []
+    page = 1
+    while True:
+        out = fetch_detail(store, "/p", h, lines="100-2000", page=page, budget_tokens=2000)
+        assert estimate_tokens(out) <= 2000
+        seen += body(out)
+        if "page=" not in out.splitlines()[-1]:
+            break
+        assert f'lines="100-2000", page={page + 1}' in out
+        page += 1
+    assert seen == [f"{n}: {LINES[n - 1]}" for n in range(100, 2001)]
+
+
+def test_grep_shows_matches_with_line_numbers(stored):
+    store, h = stored
+    out = fetch_detail(store, "/p", h, grep=r"value=7000\b")
+    assert body(out) == ["1000: line 1000: value=7000"]
+
+
+def test_jsonpath():
+    doc = {"items": [{"id": f"id-{i}", "status": "ok" if i % 3 else "failed"} for i in range(300)]}
+    with open_store() as store:
+        h = store.put(json.dumps(doc).encode(), project="/p", tool="mcp__api__list", kind="json",
+                      description="items").handle
+        out = fetch_detail(store, "/p", h, jsonpath="$.items[3].status")
+        assert body(out) == ['1: "failed"']
+        with pytest.raises(FetchError, match="cannot parse jsonpath"):
+            fetch_detail(store, "/p", h, jsonpath="$.items[?(@.x)]")
+
+
+def test_single_huge_line_is_shown_in_pieces(tmp_path):
+    with open_store() as store:
+        h = store.put(b"x" * 100_000, project="/p", tool="Bash", kind="text", description="blob").handle
+        out = fetch_detail(store, "/p", h, budget_tokens=500)
+        assert estimate_tokens(out) <= 500 and "1[1/" in out
+
+
+def test_errors_are_actionable(stored):
+    store, h = stored
+    with pytest.raises(HandleError, match="malformed"):
+        fetch_detail(store, "/p", "../../etc/passwd")
+    with pytest.raises(HandleError, match="another project"):
+        fetch_detail(store, "/q", h)
+    with pytest.raises(FetchError, match="one of lines=, grep=, jsonpath="):
+        fetch_detail(store, "/p", h, lines="1-2", grep="x")
+    with pytest.raises(FetchError, match="not a valid regular expression"):
+        fetch_detail(store, "/p", h, grep="(")
+    with pytest.raises(FetchError, match="not JSON"):
+        fetch_detail(store, "/p", h, jsonpath="$.a")
+    with pytest.raises(FetchError, match="reversed"):
+        fetch_detail(store, "/p", h, lines="9-3")
+    assert "past the end" in fetch_detail(store, "/p", h, lines="10-12", page=2)
+
+
+def test_search_and_list(stored):
+    store, h = stored
+    assert h in search_details(store, "/p", "value=7000")
+    assert "no stored payload" in search_details(store, "/p", "zebra")
+    listing = list_details(store, "/p")
+    assert h in listing and "numbers" in listing and "50,000 lines" in listing
+    assert "no payloads" in list_details(store, "/other")

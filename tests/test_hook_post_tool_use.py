@@ -1,0 +1,126 @@
+"""The PostToolUse hook fed with inputs captured from the real Claude Code (tests/fixtures/samples)."""
+
+import json
+import re
+import subprocess
+import sys
+
+from conftest import load_sample
+
+from ctxlean.hooks import run
+from ctxlean.store import open_store
+from ctxlean.tokens import estimate_tokens
+
+HANDLE = re.compile(r"ctx_[0-9a-f]{16}")
+
+
+def answer(event: dict) -> dict | None:
+    out = run("post-tool-use", json.dumps(event).encode())
+    return json.loads(out) if out else None
+
+
+def updated(event: dict):
+    return answer(event)["hookSpecificOutput"]["updatedToolOutput"]
+
+
+def test_bash_cut_by_claude_code_stores_the_persisted_full_output(tmp_path):
+    event = load_sample("post_bash_persisted.json")
+    full = "".join(f"{i}\n" for i in range(1, 200_001))
+    persisted = tmp_path / "b018xao5x.txt"
+    persisted.write_text(full)
+    event["tool_response"]["persistedOutputPath"] = str(persisted)
+    new = updated(event)
+    # Same schema as Bash's own output, minus the persisted-output fields (else Claude Code re-wraps it).
+    assert set(new) == {"stdout", "stderr", "interrupted", "isImage", "noOutputExpected"}
+    assert new["stderr"] == "" and new["interrupted"] is False
+    text = new["stdout"]
+    handle = HANDLE.search(text)[0]
+    assert f"{len(full.encode()):,} bytes" in text and "200,000 lines" in text
+    assert "fetch_detail" in text and estimate_tokens(text) <= 400
+    with open_store() as store:
+        assert store.read_bytes(handle, event["cwd"]) == full.encode()
+
+
+def test_read_keeps_the_read_schema_and_replaces_content():
+    event = load_sample("post_read_big.json")
+    new = updated(event)
+    original = event["tool_response"]
+    assert new["type"] == "text" and set(new["file"]) == set(original["file"])
+    assert new["file"]["filePath"] == original["file"]["filePath"]
+    assert HANDLE.search(new["file"]["content"]) and estimate_tokens(new["file"]["content"]) <= 400
+    with open_store() as store:
+        handle = HANDLE.search(new["file"]["content"])[0]
+        assert store.read_bytes(handle, event["cwd"]).decode() == original["file"]["content"]
+
+
+def test_mcp_string_and_block_results():
+    event = load_sample("post_mcp_str.json")
+    as_string = updated(event)
+    assert isinstance(as_string, str) and HANDLE.search(as_string)
+    event["tool_response"] = [{"type": "text", "text": event["tool_response"]},
+                              {"type": "image", "data": "AAAA", "mimeType": "image/png"}]
+    as_blocks = updated(event)
+    assert as_blocks[0]["type"] == "text" and HANDLE.search(as_blocks[0]["text"])
+    assert as_blocks[1]["type"] == "image"  # non-text blocks pass through
+    # the same text gives the same handle and the same summary, whatever the wrapping
+    assert as_blocks[0]["text"] == as_string
+
+
+def test_small_output_prints_nothing():
+    assert answer(load_sample("post_bash_small.json")) is None
+
+
+def test_same_payload_same_text_in_another_session():
+    event = load_sample("post_bash_medium.json")
+    first = updated(event)["stdout"]
+    event["session_id"] = "another-session"
+    assert updated(event)["stdout"] == first
+
+
+def test_threshold_is_configurable_per_tool(monkeypatch):
+    event = load_sample("post_bash_medium.json")  # ~6,000 tokens
+    monkeypatch.setenv("CTXLEAN_OFFLOAD_THRESHOLD_TOKENS", "10000")
+    assert answer(event) is None
+
+
+def test_ledger_records_the_offload():
+    event = load_sample("post_bash_medium.json")
+    text = updated(event)["stdout"]
+    with open_store() as store:
+        [(_, tool, handle, original, summary, _)] = store.ledger_for_session(event["session_id"])
+    assert (tool, handle) == ("Bash", HANDLE.search(text)[0])
+    assert original > 5000 and summary == estimate_tokens(text)
+
+
+def test_fails_open_on_broken_store_and_logs(tmp_path, monkeypatch):
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("x")
+    monkeypatch.setenv("CTXLEAN_STORE", str(blocker / "store"))
+    out = run("post-tool-use", json.dumps(load_sample("post_bash_medium.json")).encode())
+    assert out == ""
+
+
+def test_fails_open_on_malformed_input_and_logs_it(tmp_path):
+    for raw in (b"", b"{not json", b"[1,2]", b'{"tool_name": 5}', b"\xff\xfe"):
+        assert run("post-tool-use", raw) == ""
+    log = (tmp_path / "store" / "errors.log").read_text()
+    assert "hook post-tool-use failed" in log
+
+
+def test_command_line_hook_exits_0_and_prints_json():
+    event = load_sample("post_bash_medium.json")
+    proc = subprocess.run([sys.executable, "-m", "ctxlean", "hook", "post-tool-use"],
+                          input=json.dumps(event).encode(), capture_output=True)
+    assert proc.returncode == 0
+    assert json.loads(proc.stdout)["hookSpecificOutput"]["hookEventName"] == "PostToolUse"
+
+
+def test_hook_path_imports_only_the_standard_library():
+    code = ("import sys, json; from ctxlean.hooks import run; "
+            "run('post-tool-use', open(sys.argv[1], 'rb').read()); "
+            "heavy = {'mcp', 'anthropic', 'claude_agent_sdk', 'pydantic', 'rich', 'orjson', 'httpx'}; "
+            "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in heavy)))")
+    from conftest import FIXTURES
+    proc = subprocess.run([sys.executable, "-c", code, str(FIXTURES / "samples" / "post_bash_medium.json")],
+                          capture_output=True, text=True, check=True)
+    assert json.loads(proc.stdout) == []
