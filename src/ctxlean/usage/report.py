@@ -77,12 +77,11 @@ def parse_since(text: str) -> float:
         raise ValueError(f"--since {text!r}: expected a date like 2026-11-24 or 2026-11-24T09:00") from exc
 
 
-def configured_budget(project_dir: str | None = None) -> int | None:
-    """config's context_budget_tokens, when that setting exists and is set."""
+def configured_budget(project_dir: str | None = None) -> int:
+    """The context budget the hooks and `ctxlean budget` work to (config's context_budget_tokens)."""
     from ctxlean import config
 
-    value = getattr(config.load(project_dir), "context_budget_tokens", None)
-    return int(value) if value else None
+    return config.load(project_dir).context_budget_tokens
 
 
 def context_points(turns: list[Turn]) -> list[Point]:

@@ -4,10 +4,12 @@
 
 Claude Code runs it after every message with the session as JSON on stdin (session_id, transcript_path,
 model{id}, cost{total_cost_usd}, context_window{...}). It must stay well under 50 ms, so it imports the
-standard library only and never re-reads a transcript: a small state file per session in the data dir keeps
-the byte offset reached in each transcript (main and subagents) and the running totals, and each refresh
-parses only the lines appended since. A first refresh on a long transcript reads at most its last
-TAIL_BYTES and then shows Claude Code's own cost figure for the part it skipped.
+standard library only and never re-reads a transcript. The context size is ctxlean.budget's, read from the
+transcript's tail (the same figure `ctxlean budget` and the hooks use), against the configured budget. For
+the session's cost and cache hit ratio, a small state file per session in the data dir keeps the byte
+offset reached in each transcript (main and subagents) and the running totals, and each refresh parses
+only the lines appended since. A first refresh on a long transcript reads at most its last TAIL_BYTES and
+then shows Claude Code's own cost figure for the part it skipped.
 """
 
 from __future__ import annotations
@@ -85,12 +87,9 @@ def _read_new(path: str, entry: dict, state: dict, prices) -> None:
     else:
         data, offset_base = data[:end], offset + end
     entry.update(ino=st.st_ino, offset=offset_base)
-    is_main = path == state.get("main")
     keys = state.setdefault("keys", [])
     for line in data.splitlines():
         if b'"usage":{' not in line:
-            if is_main and b'"compact_boundary"' in line:
-                state["context"] = None  # until the next response, the context is the summary
             continue
         try:
             rec = json.loads(line)
@@ -124,9 +123,6 @@ def _read_new(path: str, entry: dict, state: dict, prices) -> None:
         t[1] += read
         t[2] += w5 + w1
         state["cost"] += cost or 0.0
-        if is_main:
-            state["context"] = inp + read + w5 + w1
-            state["model"] = model
 
 
 def _saved_tokens(session_id: str) -> int:
@@ -152,7 +148,7 @@ def _human(n: float) -> str:
 
 def status_line(event: dict) -> str:
     """The line for one status-line event (the JSON Claude Code sends)."""
-    from ctxlean import config
+    from ctxlean import budget, config
     from ctxlean.usage.pricing import load_prices
 
     session_id = str(event.get("session_id") or "unknown")
@@ -163,26 +159,16 @@ def status_line(event: dict) -> str:
     path = state_path(session_id)
     state = _load_state(path)
     if state.get("main") != transcript:
-        state = {"v": 1, "main": transcript, "files": {}, "totals": [0, 0, 0], "cost": 0.0, "context": None}
+        state = {"v": 1, "main": transcript, "files": {}, "totals": [0, 0, 0], "cost": 0.0}
     if isinstance(transcript, str):
         for p in _transcripts(transcript):
             _read_new(p, state["files"].setdefault(p, {}), state, prices)
         _save_state(path, state)
-    model = state.get("model") or (event.get("model") or {}).get("id") or ""
-    context = state.get("context")
-    if context is None:  # no response since the start or a compaction: Claude Code's own count
-        window = event.get("context_window") or {}
-        context = window.get("total_input_tokens") if isinstance(window.get("total_input_tokens"), int) else 0
-    budget = (
-        getattr(cfg, "context_budget_tokens", None)
-        or prices.context_window(model)
-        or (event.get("context_window") or {}).get("context_window_size")
-    )
-    parts = [
-        f"ctx {_human(context)}/{_human(budget)} {context * 100 // budget}%"
-        if budget
-        else f"ctx {_human(context)}"
-    ]
+    use = budget.context_use(transcript) if isinstance(transcript, str) else None
+    window = event.get("context_window") or {}
+    context = use.tokens if use else int(window.get("total_input_tokens") or 0)
+    limit = cfg.context_budget_tokens
+    parts = [f"ctx {_human(context)}/{_human(limit)} {context * 100 // limit}%"]
     inp, read, write = state["totals"]
     if inp + read + write:
         parts.append(f"cache {read * 100 // (inp + read + write)}%")

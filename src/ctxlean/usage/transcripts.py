@@ -25,6 +25,7 @@ from ctxlean.usage.records import parse_ts, usage_split
 
 _MANGLE = re.compile(r"[^a-zA-Z0-9]")
 _MANGLED_MAX = 200  # Claude Code cuts longer names and appends a hash of the path
+_METADATA = (b"api-request", b"api-request-shape", b"tools-used", b"cost-state")
 
 
 @dataclass(frozen=True)
@@ -176,12 +177,10 @@ def read_transcript(tf: TranscriptFile, seen: dict | None = None, warn: Warn = _
     with fh:
         line = b""
         for line in fh:
-            if line.startswith(b'{"type":"'):
-                kind = line[9 : line.find(b'"', 9)]
-                if kind not in (b"api-request", b"api-request-shape", b"tools-used", b"cost-state"):
-                    continue
+            if line.startswith(b'{"type":"') and line[9 : line.find(b'"', 9)] in _METADATA:
+                pass  # the few metadata lines a report or diagnosis uses
             elif b'"usage":{' not in line and b'"compact_boundary"' not in line:
-                continue
+                continue  # user lines, attachments, ...: most of the bytes, never parsed
             try:
                 rec = orjson.loads(line)
             except orjson.JSONDecodeError:
