@@ -82,4 +82,7 @@ def test_settings_fragment_for_install():
     settings = statusline_settings("/opt/ctxlean/bin/ctxlean statusline")
     assert settings == {"statusLine": {"type": "command", "command": "/opt/ctxlean/bin/ctxlean statusline",
                                        "padding": 0}}
-    assert statusline_settings()["statusLine"]["command"].endswith("-m ctxlean statusline")
+    default = statusline_settings()["statusLine"]["command"]
+    proc = subprocess.run(default, shell=True, input="{}", capture_output=True, text=True, timeout=30,
+                          env={**os.environ, "PYTHONPATH": str(SRC)})
+    assert proc.returncode == 0 and proc.stdout.startswith("ctx 0/160.0k")

@@ -158,7 +158,7 @@ def status_line(event: dict) -> str:
     prices = load_prices(cfg.pricing)
     path = state_path(session_id)
     state = _load_state(path)
-    if state.get("main") != transcript:
+    if not state or state.get("main") != transcript:
         state = {"v": 1, "main": transcript, "files": {}, "totals": [0, 0, 0], "cost": 0.0}
     if isinstance(transcript, str):
         for p in _transcripts(transcript):
@@ -186,11 +186,12 @@ def status_line(event: dict) -> str:
 def statusline_settings(command: str | None = None) -> dict:
     """The settings.json fragment that makes Claude Code run this status line; `ctxlean install` merges it
     (only when the user has no statusLine of their own). `command` defaults to this interpreter running
-    `-m ctxlean statusline`."""
+    ctxlean's CLI (with -c, not -m: runpy costs several ms on every refresh)."""
     if command is None:
         import shlex
 
-        command = f"{shlex.quote(sys.executable)} -m ctxlean statusline"
+        code = "import sys; from ctxlean.cli import main; sys.exit(main())"
+        command = f"{shlex.quote(sys.executable)} -c {shlex.quote(code)} statusline"
     return {"statusLine": {"type": "command", "command": command, "padding": 0}}
 
 
