@@ -219,7 +219,7 @@ def main(argv: list[str]) -> int:
     except (ValueError, PricingError) as exc:
         print(f"ctxlean doctor: {exc}", file=sys.stderr)
         return 2
-    transcripts = load(args.session, args.project, progress=True)
+    transcripts = load(args.session, args.project, progress=True, details=True)
     if not transcripts:
         print("ctxlean doctor: no Claude Code transcripts found", file=sys.stderr)
         return 1

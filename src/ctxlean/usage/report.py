@@ -132,7 +132,9 @@ def build(
     return ReportData(by, rows, aggregate.total(rows), views, total_saving, prices, filters or {})
 
 
-def load(session: str | None = None, project: str | None = None, progress: bool = False) -> list[Transcript]:
+def load(session: str | None = None, project: str | None = None, progress: bool = False,
+         details: bool = False) -> list[Transcript]:
+    """The transcripts in scope; `details` adds request shapes and tools-used lines (for the doctor)."""
     files = find_transcripts(session=session, project=project)
     show = None
     if progress and len(files) > 20 and sys.stderr.isatty():
@@ -140,7 +142,7 @@ def load(session: str | None = None, project: str | None = None, progress: bool 
         def show(done: int, count: int) -> None:
             print(f"\rreading transcripts {done}/{count}", end="" if done < count else "\n", file=sys.stderr)
 
-    return read_all(files, progress=show)
+    return read_all(files, progress=show, details=details)
 
 
 # -- terminal -----------------------------------------------------------------------------------------

@@ -25,7 +25,6 @@ from ctxlean.usage.records import parse_ts, usage_split
 
 _MANGLE = re.compile(r"[^a-zA-Z0-9]")
 _MANGLED_MAX = 200  # Claude Code cuts longer names and appends a hash of the path
-_METADATA = (b"api-request", b"api-request-shape", b"tools-used", b"cost-state")
 
 
 @dataclass(frozen=True)
@@ -159,15 +158,47 @@ def _stderr_warn(message: str) -> None:
     print(f"ctxlean: warning: {message}", file=sys.stderr)
 
 
-def read_transcript(tf: TranscriptFile, seen: dict | None = None, warn: Warn = _stderr_warn) -> Transcript:
-    """Parse one transcript file. `seen` (message key -> Turn) is shared across files so a response copied
-    into another transcript is counted once."""
+CHUNK_BYTES = 8 << 20
+_WANTED = (b'"usage":{', b'"compact_boundary"')  # responses and compactions, anywhere in a line
+_COST_STATE = (b'{"type":"cost-state"',)
+_DETAILS = (b'{"type":"api-request"', b'{"type":"api-request-shape"', b'{"type":"tools-used"')
+
+
+def _wanted_lines(buf: bytes, line_markers: tuple[bytes, ...]) -> list[tuple[int, int]]:
+    """(start, end) of the lines in buf worth parsing, in order, found with bytes.find: most of a
+    transcript's bytes (tool results, attachments) are never looked at line by line."""
+    spans = set()
+    for marker in _WANTED:
+        i = buf.find(marker)
+        while i != -1:
+            start, end = buf.rfind(b"\n", 0, i) + 1, buf.find(b"\n", i)
+            end = len(buf) if end == -1 else end
+            spans.add((start, end))
+            i = buf.find(marker, end)
+    for marker in line_markers:  # metadata lines start with their type
+        if buf.startswith(marker):
+            spans.add((0, buf.find(b"\n") if b"\n" in buf else len(buf)))
+        i = buf.find(b"\n" + marker)
+        while i != -1:
+            end = buf.find(b"\n", i + 1)
+            end = len(buf) if end == -1 else end
+            spans.add((i + 1, end))
+            i = buf.find(b"\n" + marker, end)
+    return sorted(spans)
+
+
+def read_transcript(
+    tf: TranscriptFile, seen: dict | None = None, warn: Warn = _stderr_warn, details: bool = False
+) -> Transcript:
+    """Parse one transcript file, streaming it in CHUNK_BYTES pieces. `seen` (message key -> Turn) is
+    shared across files so a response copied into another transcript is counted once; `details` also
+    reads the request shapes and tools-used lines (for the cache-miss doctor)."""
     import orjson
 
     seen = {} if seen is None else seen
     out = Transcript(tf)
-    request_shapes: dict[str, str] = {}
-    tools_used: tuple[str, ...] | None = None
+    ctx = {"shapes": {}, "tools_used": None}
+    markers = _COST_STATE + (_DETAILS if details else ())
     bad = 0
     try:
         fh = open(tf.path, "rb")
@@ -175,47 +206,55 @@ def read_transcript(tf: TranscriptFile, seen: dict | None = None, warn: Warn = _
         warn(f"cannot read {tf.path}: {exc.strerror}")
         return out
     with fh:
-        line = b""
-        for line in fh:
-            if line.startswith(b'{"type":"') and line[9 : line.find(b'"', 9)] in _METADATA:
-                pass  # the few metadata lines a report or diagnosis uses
-            elif b'"usage":{' not in line and b'"compact_boundary"' not in line:
-                continue  # user lines, attachments, ...: most of the bytes, never parsed
-            try:
-                rec = orjson.loads(line)
-            except orjson.JSONDecodeError:
-                if line.endswith(b"\n"):
-                    bad += 1
-                else:
-                    warn(
-                        f"{tf.path}: the last line is incomplete ({len(line)} bytes, no newline): skipped; "
-                        "the session is probably still being written"
-                    )
-                continue
-            if not isinstance(rec, dict):
-                continue
-            kind = rec.get("type")
-            if kind == "assistant":
-                _add_turn(out, rec, seen, request_shapes, tools_used)
-            elif kind == "system" and rec.get("subtype") == "compact_boundary":
-                meta = rec.get("compactMetadata") or {}
-                out.compactions.append(
-                    Compaction(parse_ts(rec.get("timestamp")), meta.get("trigger"), meta.get("preTokens"))
-                )
-            elif kind == "api-request":
-                if isinstance(rec.get("id"), str) and isinstance(rec.get("shapeHash"), str):
-                    request_shapes[rec["id"]] = rec["shapeHash"]
-            elif kind == "api-request-shape":
-                shape = rec.get("shape")
-                if isinstance(rec.get("shapeHash"), str) and isinstance(shape, dict):
-                    out.shapes[rec["shapeHash"]] = _shape_summary(shape)
-            elif kind == "cost-state" and isinstance(rec.get("modelUsage"), dict):
-                out.billed = rec["modelUsage"]
-            elif kind == "tools-used" and isinstance(rec.get("tools"), list):
-                tools_used = tuple(t for t in rec["tools"] if isinstance(t, str))
+        rest = b""
+        while True:
+            chunk = fh.read(CHUNK_BYTES)
+            buf = rest + chunk
+            cut = (
+                len(buf) if not chunk else buf.rfind(b"\n") + 1
+            )  # at the end, the unterminated last line too
+            rest, buf = buf[cut:], buf[:cut]
+            for start, end in _wanted_lines(buf, markers):
+                try:
+                    rec = orjson.loads(buf[start:end])
+                except orjson.JSONDecodeError:
+                    if chunk or buf.endswith(b"\n") or end < len(buf):
+                        bad += 1
+                    else:
+                        warn(
+                            f"{tf.path}: the last line is incomplete ({end - start} bytes, no newline): "
+                            "skipped; the session is probably still being written"
+                        )
+                    continue
+                if isinstance(rec, dict):
+                    _record(out, rec, seen, ctx)
+            if not chunk:
+                break
     if bad:
         warn(f"{tf.path}: {bad} malformed line(s) skipped")
     return out
+
+
+def _record(out: Transcript, rec: dict, seen: dict, ctx: dict) -> None:
+    kind = rec.get("type")
+    if kind == "assistant":
+        _add_turn(out, rec, seen, ctx["shapes"], ctx["tools_used"])
+    elif kind == "system" and rec.get("subtype") == "compact_boundary":
+        meta = rec.get("compactMetadata") or {}
+        out.compactions.append(
+            Compaction(parse_ts(rec.get("timestamp")), meta.get("trigger"), meta.get("preTokens"))
+        )
+    elif kind == "api-request":
+        if isinstance(rec.get("id"), str) and isinstance(rec.get("shapeHash"), str):
+            ctx["shapes"][rec["id"]] = rec["shapeHash"]
+    elif kind == "api-request-shape":
+        shape = rec.get("shape")
+        if isinstance(rec.get("shapeHash"), str) and isinstance(shape, dict):
+            out.shapes[rec["shapeHash"]] = _shape_summary(shape)
+    elif kind == "cost-state" and isinstance(rec.get("modelUsage"), dict):
+        out.billed = rec["modelUsage"]
+    elif kind == "tools-used" and isinstance(rec.get("tools"), list):
+        ctx["tools_used"] = tuple(t for t in rec["tools"] if isinstance(t, str))
 
 
 def _add_turn(out: Transcript, rec: dict, seen: dict, request_shapes: dict, tools_used) -> None:
@@ -290,13 +329,14 @@ def read_all(
     files: Iterable[TranscriptFile],
     warn: Warn = _stderr_warn,
     progress: Callable[[int, int], None] | None = None,
+    details: bool = False,
 ) -> list[Transcript]:
     """Every file's transcript (main agents first, in a stable order), sharing one de-duplication map."""
     files = sorted(files, key=lambda f: (f.agent_id is not None, str(f.path)))
     seen: dict = {}
     result = []
     for i, tf in enumerate(files):
-        result.append(read_transcript(tf, seen, warn))
+        result.append(read_transcript(tf, seen, warn, details))
         if progress:
             progress(i + 1, len(files))
     return result
