@@ -17,7 +17,7 @@ T0 = 1_795_000_000.0  # 2026-11-18, after the Sonnet 5.5 cache-read cut of 2026-
 
 
 def test_shipped_price_data_is_dated_sourced_and_consistent():
-    data = json.loads(DATA_FILE.read_text())
+    data = json.loads(Path(DATA_FILE).read_text())
     assert data["version"] and data["date"] and "platform.claude.com" in data["source"]
     book = load_prices()  # the loader checks every listed cache price against input x multiplier
     for model in ("claude-opus-5-5", "claude-haiku-5-5", "claude-sonnet-5-5"):
@@ -25,7 +25,7 @@ def test_shipped_price_data_is_dated_sourced_and_consistent():
 
 
 def test_inconsistent_cache_price_in_the_data_is_refused():
-    data = json.loads(DATA_FILE.read_text())
+    data = json.loads(Path(DATA_FILE).read_text())
     data["models"]["claude-opus-5-5"]["cache_read"] = 0.4  # 0.1x, but its multiplier says 0.05x
     with pytest.raises(PricingError, match="claude-opus-5-5.*cache_read"):
         PriceBook(data)

@@ -21,13 +21,13 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
-from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
-from functools import cache
-from pathlib import Path
 
-DATA_FILE = Path(__file__).resolve().parent.parent / "data" / "pricing.json"
+# os.path, plain classes and no functools.cache: the status line loads prices on every refresh, and
+# pathlib and dataclasses would cost it ~10 ms of imports.
+DATA_FILE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "data", "pricing.json")
 PRICE_FIELDS = ("input", "output", "cache_write_5m", "cache_write_1h", "cache_read")
 _MULTIPLIER_OF = {"cache_write_5m": "write_5m", "cache_write_1h": "write_1h", "cache_read": "read"}
 DEFAULT_MULTIPLIERS = {"write_5m": 1.25, "write_1h": 2.0, "read": 0.1}
@@ -47,28 +47,37 @@ class PricingError(ValueError):
     """Price data or a price override that cannot be used; the message says where and why."""
 
 
-@dataclass(frozen=True)
 class Rates:
     """USD per million tokens."""
 
-    input: float
-    output: float
-    cache_write_5m: float
-    cache_write_1h: float
-    cache_read: float
+    __slots__ = PRICE_FIELDS
+
+    def __init__(self, input: float, output: float, cache_write_5m: float, cache_write_1h: float,
+                 cache_read: float):
+        self.input, self.output, self.cache_read = input, output, cache_read
+        self.cache_write_5m, self.cache_write_1h = cache_write_5m, cache_write_1h
+
+    def scaled(self, factor: float) -> Rates:
+        return Rates(*(getattr(self, f) * factor for f in PRICE_FIELDS))
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Rates) and all(getattr(self, f) == getattr(other, f) for f in PRICE_FIELDS)
+
+    def __repr__(self) -> str:
+        return "Rates(" + ", ".join(f"{f}={getattr(self, f)}" for f in PRICE_FIELDS) + ")"
 
 
-@dataclass(frozen=True)
 class ModelPrice:
-    id: str
-    name: str
-    context_window: int | None
-    rates: Rates
-    multipliers: dict
-    batch_discount: float
-    fast_multiplier: float | None = None
-    long_prompt: tuple[int, Rates] | None = None  # (threshold prompt tokens, rates above it)
-    earlier: tuple[tuple[float, Rates], ...] = ()  # (until epoch, rates before it), oldest first
+    """One model's prices: rates now, a long-prompt tier, earlier rates, batch and fast-mode factors."""
+
+    def __init__(self, id: str, name: str, context_window: int | None, rates: Rates, multipliers: dict,
+                 batch_discount: float, fast_multiplier: float | None = None,
+                 long_prompt: tuple[int, Rates] | None = None, earlier: tuple[tuple[float, Rates], ...] = ()):
+        self.id, self.name, self.context_window = id, name, context_window
+        self.rates, self.multipliers, self.batch_discount = rates, multipliers, batch_discount
+        self.fast_multiplier = fast_multiplier
+        self.long_prompt = long_prompt  # (threshold prompt tokens, rates above it)
+        self.earlier = earlier  # (until epoch, rates before it), oldest first
 
     def rates_at(self, ts: float, prompt_tokens: int) -> Rates:
         """The rates for one request: the long-prompt tier above its threshold, earlier prices before
@@ -157,7 +166,7 @@ def _model(model_id: str, spec: dict, where: str, check: bool) -> ModelPrice:
         float(spec.get("batch_discount", 0.5)),
         float(spec["fast_multiplier"]) if spec.get("fast_multiplier") else None,
         long_prompt,
-        tuple(sorted(earlier)),
+        tuple(sorted(earlier, key=lambda e: e[0])),
     )
 
 
@@ -271,16 +280,21 @@ class PriceBook:
         if price is None:
             return None
         keep = 1 - price.batch_discount
-        return replace(price.rates, **{f: getattr(price.rates, f) * keep for f in PRICE_FIELDS})
+        return price.rates.scaled(keep)
 
     def context_window(self, model_id: str) -> int | None:
         price = self.resolve(model_id)
         return price.context_window if price else None
 
 
-@cache
+_DATA: dict = {}
+
+
 def _data() -> dict:
-    return json.loads(DATA_FILE.read_bytes())
+    if not _DATA:
+        with open(DATA_FILE, "rb") as fh:
+            _DATA.update(json.load(fh))
+    return _DATA
 
 
 def load_prices(overrides: dict | None = None) -> PriceBook:

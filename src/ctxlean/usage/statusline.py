@@ -21,7 +21,7 @@ from pathlib import Path
 
 from ctxlean.paths import data_dir
 
-TAIL_BYTES = 8 << 20
+TAIL_BYTES = 2 << 20
 _KEEP_KEYS = 64  # recent message ids: duplicates of one response are adjacent lines
 
 
@@ -125,18 +125,33 @@ def _read_new(path: str, entry: dict, state: dict, prices) -> None:
         state["cost"] += cost or 0.0
 
 
-def _saved_tokens(session_id: str) -> int:
+def _saved_tokens(session_id: str, state: dict) -> int:
+    """Tokens ctxlean kept out of this session's context (its ledger), re-read only when the store changed
+    since the last refresh: the store and sqlite3 imports cost more than the rest of a refresh."""
     from ctxlean.paths import store_path
 
-    if not store_path().exists():
+    db = str(store_path())
+    stamp = []
+    for name in (db, db + "-wal"):
+        try:
+            st = os.stat(name)
+            stamp.append([st.st_mtime_ns, st.st_size])
+        except OSError:
+            stamp.append(None)
+    if stamp[0] is None:
         return 0
+    if state.get("saved_stamp") == stamp:
+        return state.get("saved", 0)
     from ctxlean.store import StoreError, open_store
 
     try:
         with open_store() as store:
-            return sum(max(0, orig - summ) for _, _, _, orig, summ, _ in store.ledger_for_session(session_id))
+            rows = store.ledger_for_session(session_id)
     except (StoreError, OSError):
         return 0
+    state["saved"] = sum(max(0, orig - summ) for _, _, _, orig, summ, _ in rows)
+    state["saved_stamp"] = stamp
+    return state["saved"]
 
 
 def _human(n: float) -> str:
@@ -163,6 +178,8 @@ def status_line(event: dict) -> str:
     if isinstance(transcript, str):
         for p in _transcripts(transcript):
             _read_new(p, state["files"].setdefault(p, {}), state, prices)
+    saved = _saved_tokens(session_id, state)
+    if isinstance(transcript, str):
         _save_state(path, state)
     use = budget.context_use(transcript) if isinstance(transcript, str) else None
     window = event.get("context_window") or {}
@@ -177,7 +194,6 @@ def status_line(event: dict) -> str:
     if state.get("partial") and isinstance(billed, (int, float)):
         cost = float(billed)  # we skipped the transcript's head: Claude Code's own total covers it
     parts.append((f"${cost:.2f}" if cost >= 1 else f"${cost:.4f}") + ("+" if state.get("unpriced") else ""))
-    saved = _saved_tokens(session_id)
     if saved:
         parts.append(f"saved {_human(saved)} tok")
     return " · ".join(parts)
