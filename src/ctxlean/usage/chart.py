@@ -112,8 +112,9 @@ def svg_chart(
         parts.append(
             f'<text x="{left}" y="16" font-size="13" font-weight="600" fill="#222">{escape(title)}</text>'
         )
-    for i in range(5):
-        v = scale * i / 4
+    intervals = 5 if str(scale).startswith("25") else 4  # round ticks: 0, 50k, ... 250k
+    for i in range(intervals + 1):
+        v = scale * i / intervals
         parts.append(
             f'<line x1="{left}" x2="{width - right}" y1="{y(v):.1f}" y2="{y(v):.1f}" stroke="#e6e6e6"/>'
         )
