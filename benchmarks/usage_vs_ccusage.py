@@ -17,6 +17,7 @@ import argparse
 import json
 import os
 import random
+import resource
 import shutil
 import statistics
 import subprocess
@@ -93,20 +94,25 @@ def ensure_ccusage() -> dict[str, list[str]]:
     return commands
 
 
-def timed(commands: dict[str, tuple[list[str], dict]], runs: int) -> dict[str, tuple[float, str]]:
-    """Median wall time and last stdout of each command, runs interleaved so load from other processes on
-    the machine falls on every side alike."""
-    times: dict[str, list[float]] = {name: [] for name in commands}
+def timed(commands: dict[str, tuple[list[str], dict]], runs: int) -> dict[str, tuple[float, float, str]]:
+    """Median wall time, median CPU time (user + system, the process and its children) and last stdout of
+    each command; runs interleaved so load from other processes on the machine falls on every side alike
+    (CPU time is the steadier figure on a busy machine)."""
+    walls: dict[str, list[float]] = {name: [] for name in commands}
+    cpus: dict[str, list[float]] = {name: [] for name in commands}
     outs: dict[str, str] = {}
     for _ in range(runs):
         for name, (cmd, env) in commands.items():
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
             started = time.perf_counter()
             proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
-            times[name].append(time.perf_counter() - started)
+            walls[name].append(time.perf_counter() - started)
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpus[name].append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
             if proc.returncode != 0:
                 raise SystemExit(f"{' '.join(cmd)} failed:\n{proc.stderr[-2000:]}")
             outs[name] = proc.stdout
-    return {name: (statistics.median(times[name]), outs[name]) for name in commands}
+    return {name: (statistics.median(walls[name]), statistics.median(cpus[name]), outs[name]) for name in commands}
 
 
 def ctxlean_totals(out: str) -> dict:
@@ -134,18 +140,20 @@ def compare(config_dir: Path, runs: int, label: str) -> None:
     for version, cmd in ensure_ccusage().items():
         commands[f"ccusage {version}"] = ([*cmd, "daily", "--json", "--offline"], node_env)
     results = timed(commands, runs)
-    rows = [(name, t, (ctxlean_totals if name == "ctxlean report" else ccusage_totals)(out))
-            for name, (t, out) in results.items()]
+    rows = [(name, wall, cpu, (ctxlean_totals if name == "ctxlean report" else ccusage_totals)(out))
+            for name, (wall, cpu, out) in results.items()]
     print(f"\n{label}")
-    print(f"{'':16} {'input':>12} {'output':>12} {'cache read':>14} {'cache write':>13} {'cost $':>12} {'time s':>8}")
-    for name, t, tot in rows:
+    print(f"{'':16} {'input':>12} {'output':>12} {'cache read':>14} {'cache write':>13} {'cost $':>10} "
+          f"{'wall s':>7} {'cpu s':>7}")
+    for name, wall, cpu, tot in rows:
         cost = "n/a" if tot["cost"] is None else f"{tot['cost']:.2f}"
         print(f"{name:16} {tot['input']:>12,} {tot['output']:>12,} {tot['cache_read']:>14,} "
-              f"{tot['cache_write']:>13,} {cost:>12} {t:>8.3f}")
-    t_ours = rows[0][1]
-    for name, t, tot in rows[1:]:
-        same = all(tot[k] == rows[0][2][k] for k in ("input", "output", "cache_read", "cache_write"))
-        print(f"tokens equal to {name}: {same}; ctxlean report is {t / t_ours:.2f}x as fast as {name}")
+              f"{tot['cache_write']:>13,} {cost:>10} {wall:>7.3f} {cpu:>7.3f}")
+    _, wall_ours, cpu_ours, ours = rows[0]
+    for name, wall, cpu, tot in rows[1:]:
+        same = all(tot[k] == ours[k] for k in ("input", "output", "cache_read", "cache_write"))
+        print(f"tokens equal to {name}: {same}; ctxlean report is {wall / wall_ours:.2f}x as fast as {name} "
+              f"(wall), {cpu / cpu_ours:.2f}x (cpu)")
 
 
 def tiny_differences(root: Path) -> None:

@@ -67,6 +67,14 @@ def test_duplicate_lines_and_missing_request_ids_count_each_response_once(capsys
         (3, 1020, 100, 2010)
 
 
+def test_usage_that_grew_between_lines_of_one_response_keeps_the_final_figures(capsys):
+    with SessionWriter(projects(home()), CWD) as s:
+        msg = s.assistant("claude-opus-5-5", T0, input=100, output=1, blocks=1)
+        s.assistant("claude-opus-5-5", T0, input=100, output=250, blocks=1, msg_id=msg)
+    total = report_json(capsys)["total"]
+    assert (total["requests"], total["input_tokens"], total["output_tokens"]) == (1, 100, 250)
+
+
 def test_one_hour_cache_writes_are_priced_at_the_one_hour_rate(capsys):
     with SessionWriter(projects(home()), CWD) as s:
         s.assistant("claude-opus-5-5", T0, input=3, output=100, write_1h=20_000, write_5m=1_000, ttl="1h")
