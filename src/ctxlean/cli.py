@@ -16,6 +16,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "install": ("ctxlean.install", "install the Claude Code plugin (user scope, or --project)"),
     "uninstall": ("ctxlean.install", "remove the plugin and undo what install changed"),
     "budget": ("ctxlean.budget_command", "the current session's context use against the budget"),
+    "routing-eval": ("ctxlean.routing_eval", "agreement and cost of the Haiku agents vs a reference model"),
     "report": ("ctxlean.usage.report",
                "tokens, cost, cache hits and what ctxlean saved, by session/model/day/turn"),
     "doctor": ("ctxlean.usage.doctor", "find cache misses in sessions and say why they happened"),
