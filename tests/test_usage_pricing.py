@@ -11,7 +11,7 @@ import pytest
 from transcript_writer import SessionWriter
 from usage_helpers import CWD, projects, report_json, run
 
-from ctxlean.usage.pricing import DATA_FILE, PriceBook, PricingError, load_prices
+from ctxlean.usage.pricing import DATA_FILE, PriceBook, PricingError, cost_usd, load_prices, min_cacheable_tokens
 
 T0 = 1_795_000_000.0  # 2026-11-18, after the Sonnet 5.5 cache-read cut of 2026-10-07
 
@@ -98,3 +98,16 @@ def test_config_overrides_layer_user_then_project(capsys, tmp_path, monkeypatch)
     (proj / ".claude" / "ctxlean.toml").write_text('[pricing."my-model"]\ninput = "cheap"\n')
     code, _, err = run(capsys, "report")
     assert code == 2 and "my-model" in err and "numeric" in err
+
+
+def test_minimum_cacheable_length_and_usage_cost_for_the_cache_simulation():
+    assert min_cacheable_tokens("claude-haiku-4-5-20251001") == 4096
+    assert min_cacheable_tokens("claude-opus-5") == 512
+    assert min_cacheable_tokens("claude-opus-5-5") == 1024  # no published figure: the data's default
+    usage = {"input_tokens": 10, "output_tokens": 100, "cache_read_input_tokens": 1_000,
+             "cache_creation_input_tokens": 3_000,
+             "cache_creation": {"ephemeral_1h_input_tokens": 2_000, "ephemeral_5m_input_tokens": 1_000}}
+    assert cost_usd("claude-opus-5-5", usage) == pytest.approx((10 * 4 + 100 * 20 + 1_000 * 0.2 + 1_000 * 5
+                                                                + 2_000 * 8) / 1e6)
+    with pytest.raises(PricingError, match="gpt-9"):
+        cost_usd("gpt-9", usage)

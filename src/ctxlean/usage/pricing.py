@@ -39,6 +39,7 @@ _OVERRIDE_FIELDS = {
     "batch_discount",
     "fast_multiplier",
     "long_prompt",
+    "min_cacheable_tokens",
 }
 _SNAPSHOT = re.compile(r"-(\d{8})$")
 
@@ -52,8 +53,9 @@ class Rates:
 
     __slots__ = PRICE_FIELDS
 
-    def __init__(self, input: float, output: float, cache_write_5m: float, cache_write_1h: float,
-                 cache_read: float):
+    def __init__(
+        self, input: float, output: float, cache_write_5m: float, cache_write_1h: float, cache_read: float
+    ):
         self.input, self.output, self.cache_read = input, output, cache_read
         self.cache_write_5m, self.cache_write_1h = cache_write_5m, cache_write_1h
 
@@ -70,14 +72,25 @@ class Rates:
 class ModelPrice:
     """One model's prices: rates now, a long-prompt tier, earlier rates, batch and fast-mode factors."""
 
-    def __init__(self, id: str, name: str, context_window: int | None, rates: Rates, multipliers: dict,
-                 batch_discount: float, fast_multiplier: float | None = None,
-                 long_prompt: tuple[int, Rates] | None = None, earlier: tuple[tuple[float, Rates], ...] = ()):
+    def __init__(
+        self,
+        id: str,
+        name: str,
+        context_window: int | None,
+        rates: Rates,
+        multipliers: dict,
+        batch_discount: float,
+        fast_multiplier: float | None = None,
+        long_prompt: tuple[int, Rates] | None = None,
+        earlier: tuple[tuple[float, Rates], ...] = (),
+        min_cacheable_tokens: int | None = None,
+    ):
         self.id, self.name, self.context_window = id, name, context_window
         self.rates, self.multipliers, self.batch_discount = rates, multipliers, batch_discount
         self.fast_multiplier = fast_multiplier
         self.long_prompt = long_prompt  # (threshold prompt tokens, rates above it)
         self.earlier = earlier  # (until epoch, rates before it), oldest first
+        self.min_cacheable_tokens = min_cacheable_tokens  # the shortest prefix the API caches, when published
 
     def rates_at(self, ts: float, prompt_tokens: int) -> Rates:
         """The rates for one request: the long-prompt tier above its threshold, earlier prices before
@@ -167,6 +180,7 @@ def _model(model_id: str, spec: dict, where: str, check: bool) -> ModelPrice:
         float(spec["fast_multiplier"]) if spec.get("fast_multiplier") else None,
         long_prompt,
         tuple(sorted(earlier, key=lambda e: e[0])),
+        int(spec["min_cacheable_tokens"]) if spec.get("min_cacheable_tokens") else None,
     )
 
 
@@ -177,6 +191,7 @@ class PriceBook:
         self.version = data.get("version")
         self.date = data.get("date")
         self.source = data.get("source")
+        self.default_min_cacheable = int(data.get("default_min_cacheable_tokens") or 1024)
         self.geo_multipliers = {k: float(v) for k, v in (data.get("inference_geo_multipliers") or {}).items()}
         self.models: dict[str, ModelPrice] = {}
         self.aliases: dict[str, str] = dict(data.get("aliases") or {})
@@ -282,6 +297,24 @@ class PriceBook:
         keep = 1 - price.batch_discount
         return price.rates.scaled(keep)
 
+    def min_cacheable_tokens(self, model_id: str) -> int:
+        """The shortest prompt prefix the API caches for this model (the data's default when the model or
+        its figure is unknown)."""
+        price = self.resolve(model_id)
+        return (price and price.min_cacheable_tokens) or self.default_min_cacheable
+
+    def usage_cost(self, model_id: str, usage: dict, ts: float = 0.0) -> float | None:
+        """cost() of an API usage object (as the Messages API returns it and transcripts record it)."""
+        from ctxlean.usage.records import usage_split
+
+        return self.cost(
+            model_id,
+            *usage_split(usage),
+            ts=ts,
+            speed=usage.get("speed"),
+            geo=usage.get("inference_geo") or None,
+        )
+
     def context_window(self, model_id: str) -> int | None:
         price = self.resolve(model_id)
         return price.context_window if price else None
@@ -300,6 +333,29 @@ def _data() -> dict:
 def load_prices(overrides: dict | None = None) -> PriceBook:
     """The shipped price data with `overrides` (config's pricing table) applied."""
     return PriceBook(_data(), overrides)
+
+
+_SHIPPED: list[PriceBook] = []
+
+
+def _shipped() -> PriceBook:
+    if not _SHIPPED:
+        _SHIPPED.append(load_prices())
+    return _SHIPPED[0]
+
+
+def min_cacheable_tokens(model_id: str) -> int:
+    """The shipped data's minimum cacheable prefix for a model (what the fake API's cache simulates)."""
+    return _shipped().min_cacheable_tokens(model_id)
+
+
+def cost_usd(model_id: str, usage: dict) -> float:
+    """USD of one API usage object at the shipped prices; PricingError for a model without a price, so a
+    benchmark never sums an unknown model as free."""
+    usd = _shipped().usage_cost(model_id, usage)
+    if usd is None:
+        raise PricingError(f"no price for model {model_id!r}: add it to pricing.json or a [pricing] table")
+    return usd
 
 
 def prices_from_config(project_dir: str | None = None) -> PriceBook:

@@ -104,18 +104,7 @@ def _read_new(path: str, entry: dict, state: dict, prices) -> None:
             keys.append(key)
             del keys[:-_KEEP_KEYS]
         inp, out, read, w5, w1 = usage_split(usage)
-        model = str(msg.get("model") or "")
-        cost = prices.cost(
-            model,
-            inp,
-            out,
-            read,
-            w5,
-            w1,
-            parse_ts(rec.get("timestamp")),
-            usage.get("speed"),
-            usage.get("inference_geo") or None,
-        )
+        cost = prices.usage_cost(str(msg.get("model") or ""), usage, parse_ts(rec.get("timestamp")))
         if cost is None and inp + out + read + w5 + w1:
             state["unpriced"] = True
         t = state["totals"]
