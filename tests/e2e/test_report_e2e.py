@@ -14,40 +14,29 @@ from pathlib import Path
 import pytest
 
 from ctxlean.fakeapi import FakeAnthropic, Rule, Script
+from ctxlean.fakeapi.cache import PromptCache
 from ctxlean.fakeapi.claude import run_claude
-from ctxlean.fakeapi.messages import input_tokens_for, output_tokens_for
 from ctxlean.fakeapi.script import has_agent_header, reply, text, tool_result_for, tool_use
-from ctxlean.usage.pricing import load_prices
+from ctxlean.usage.pricing import load_prices, min_cacheable_tokens
 
 pytestmark = pytest.mark.e2e
 SRC = Path(__file__).resolve().parents[2] / "src"
 
 
-class CachingUsage:
-    """Reports usage the way the real API does with prompt caching: what the agent's previous request
-    already sent is read from the cache, the rest is written (1-hour entries for the main agent, 5-minute
-    for subagents), a few tokens stay uncached input. Every usage it returns is kept, per model."""
+class RecordedCache:
+    """The fake API's prompt-cache simulation (cache reads and 5-minute/1-hour writes by prefix, per model,
+    as Claude Code's own cache breakpoints ask), keeping every usage it reports, per model."""
 
     def __init__(self):
-        self.previous: dict[str, int] = {}
+        self.cache = PromptCache(min_cacheable_tokens=min_cacheable_tokens)
         self.reported: list[tuple[str, dict]] = []
         self.lock = threading.Lock()
 
     def __call__(self, body: dict, blocks: list[dict]) -> dict:
-        prompt = input_tokens_for(body)
-        agent = "sub" if any(m.get("role") == "user" and "MECH TASK" in json.dumps(m) for m in
-                             body.get("messages", [])[:1]) else "main"
+        usage = self.cache(body, blocks)
         with self.lock:
-            cached = min(self.previous.get(agent, 0), prompt - 3)
-            self.previous[agent] = prompt
-            written = prompt - 3 - cached
-            one_hour = written if agent == "main" else 0
-            usage = {"input_tokens": 3, "output_tokens": output_tokens_for(blocks),
-                     "cache_read_input_tokens": cached, "cache_creation_input_tokens": written,
-                     "cache_creation": {"ephemeral_1h_input_tokens": one_hour,
-                                        "ephemeral_5m_input_tokens": written - one_hour}}
-            self.reported.append((body.get("model"), usage))
-        return dict(usage)
+            self.reported.append((body.get("model"), json.loads(json.dumps(usage))))
+        return usage
 
 
 def script() -> Script:
@@ -63,8 +52,8 @@ def script() -> Script:
 
 
 def test_report_totals_equal_the_usage_the_api_reported(ctxlean_home, project, tmp_path):
-    usage = CachingUsage()
-    env = {"CLAUDE_CODE_SUBAGENT_MODEL": "claude-haiku-5-5"}
+    usage = RecordedCache()
+    env = {"CLAUDE_CODE_SUBAGENT_MODEL": "claude-haiku-5-5", "ENABLE_PROMPT_CACHING_1H": "1"}
     with FakeAnthropic(script(), log_path=ctxlean_home / "requests.jsonl", usage=usage) as api:
         run = run_claude("Please do the task.", home=ctxlean_home, cwd=project, base_url=api.url, env=env)
     assert run.result is not None and run.result["subtype"] == "success", run.stderr[-2000:]
@@ -90,11 +79,11 @@ def test_report_totals_equal_the_usage_the_api_reported(ctxlean_home, project, t
         assert row["cache_read_tokens"] == sum(u["cache_read_input_tokens"] for u in sent)
         assert row["cache_write_1h_tokens"] == sum(u["cache_creation"]["ephemeral_1h_input_tokens"] for u in sent)
         assert row["cache_write_5m_tokens"] == sum(u["cache_creation"]["ephemeral_5m_input_tokens"] for u in sent)
-        cost = sum(prices.cost(model, u["input_tokens"], u["output_tokens"], u["cache_read_input_tokens"],
-                               u["cache_creation"]["ephemeral_5m_input_tokens"],
-                               u["cache_creation"]["ephemeral_1h_input_tokens"]) for u in sent)
+        cost = sum(prices.usage_cost(model, u) for u in sent)
         assert row["cost_usd"] == pytest.approx(cost, abs=1e-6)
     assert report["total"]["requests"] == len(api.model_requests()) == len(usage.reported)
+    assert report["total"]["cache_read_tokens"] > 0 and report["total"]["cache_write_5m_tokens"] \
+        + report["total"]["cache_write_1h_tokens"] > 0  # the session really used the cache
 
     saving = report["ctxlean_saving"]  # the 40,000-line output was offloaded, then re-read once ("All done.")
     assert saving["offloads"] == 1 and saving["kept_out_tokens"] > 40_000

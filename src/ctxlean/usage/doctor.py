@@ -37,7 +37,7 @@ ADVICE = {
     "idle gap": (
         "the cache expired while the session was idle. Resume within the TTL, or request the 1-hour cache "
         "for sessions with long pauses (a 1h write costs 2x input instead of 1.25x; Claude Code 2.1.330 "
-        "reads ENABLE_PROMPT_CACHING_1H)."),
+        "honours ENABLE_PROMPT_CACHING_1H=1)."),
     "tools changed": (
         "the tool definitions are part of the cached prefix: adding or removing a tool (an MCP server "
         "connecting late, a deferred tool being loaded) rewrites everything after them. Load MCP servers "
