@@ -90,3 +90,15 @@ def test_report_totals_equal_the_usage_the_api_reported(ctxlean_home, project, t
     assert saving["reread_tokens_avoided"] == saving["kept_out_tokens"]
     html = page.read_text()
     assert "<svg" in html and "claude-haiku-5-5" in html
+
+
+def test_report_slash_command_gives_the_model_the_report(session, ctxlean_home, project):
+    # A first session, so there is something to report on.
+    first = Script([Rule("done", match=lambda req: True, respond=reply(text("Hello.")))])
+    session(first, home=ctxlean_home)
+    summary = Script([Rule("done", match=lambda req: True, respond=reply(text("Summarized.")))])
+    run, api = session(summary, home=ctxlean_home, prompt="/ctxlean:report --by model")
+    assert run.result["subtype"] == "success"
+    sent = json.dumps(api.model_requests()[-1]["body"]["messages"])
+    assert "ctxlean report: " in sent and "claude-opus-5-5" in sent  # the command's output reached the model
+    assert "Summarize the report above" in sent
