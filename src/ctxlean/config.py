@@ -57,6 +57,9 @@ class Config:
     offload_tools: tuple = ("Bash", "Read", "Grep", "Glob", "WebFetch", "mcp__*")
     # Per-tool overrides: {glob: {setting: value}}.
     tools: dict = {}
+    # Price overrides for reports: {model id: {input, output, cache_write_5m, ...}}, plus {"aliases": {...}}
+    # (see ctxlean.usage.pricing). Layers merge per model.
+    pricing: dict = {}
     # Routing overrides: {step kind: model alias}; defaults in data/routing.toml (ctxlean.routing).
     routing: dict = {}
     # fetch_detail gives up (with what it found so far and how to go on) after this many seconds.
@@ -162,6 +165,11 @@ def _apply(values: dict, source: dict, where: str, user_level: bool = True) -> N
                 _apply({}, overrides, f"{where} [tools.{pattern}]", user_level)  # validates the keys
                 values.setdefault("tools", {}).setdefault(pattern, {}).update(
                     {k: _coerce(k, v, where) for k, v in overrides.items()})
+        elif key == "pricing":
+            for model, overrides in _coerce(key, value, where).items():
+                if not isinstance(overrides, dict):
+                    raise ConfigError(f"{where}: [pricing.{model!r}] must be a table")
+                values.setdefault("pricing", {}).setdefault(model, {}).update(overrides)
         else:
             values[key] = _coerce(key, value, where)
 
@@ -195,7 +203,7 @@ def load(project_dir: str | None = None, environ: dict | None = None) -> Config:
         path = project_config_path(project_dir)
         _apply(values, _read_toml(path), path, user_level=False)
     _apply(values, {name: env[f"CTXLEAN_{name.upper()}"] for name in FIELDS
-                    if f"CTXLEAN_{name.upper()}" in env and name != "tools"}, "environment")
+                    if f"CTXLEAN_{name.upper()}" in env and name not in ("tools", "pricing")}, "environment")
     cfg = Config(**values)
     if not 0 < cfg.budget_soft_mark < cfg.budget_hard_mark <= 1:
         raise ConfigError(f"budget marks must satisfy 0 < budget_soft_mark < budget_hard_mark <= 1, got "
