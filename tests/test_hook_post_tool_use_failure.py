@@ -100,7 +100,8 @@ def test_other_tools_and_interrupted_commands_are_left_alone():
 
 def test_a_broken_store_fails_open_and_logs(isolated_env):
     event = failure("failure_pytest_60kb")
-    (isolated_env / "store" / "store.sqlite3").mkdir()  # the store cannot be opened
+    with open_store() as store:  # a store this ctxlean cannot use (a bad file would be moved aside instead)
+        store.db.execute("PRAGMA user_version = 99")
     assert run("post-tool-use-failure", json.dumps(event).encode()) == ""
     assert "hook post-tool-use-failure failed" in (isolated_env / "store" / "errors.log").read_text()
     assert not os.path.exists(capture_path(event["tool_use_id"]))
