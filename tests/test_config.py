@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pytest
 
 from ctxlean import config
@@ -11,7 +13,7 @@ def test_defaults():
 
 
 def test_layering_user_then_project_then_env(tmp_path, monkeypatch):
-    user = config.user_config_path()
+    user = Path(config.user_config_path())
     user.parent.mkdir(parents=True)
     user.write_text("offload_threshold_tokens = 900\nsummary_budget_tokens = 300\n")
     project = tmp_path / "proj"

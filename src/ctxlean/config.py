@@ -12,18 +12,20 @@ Every field can be set from the environment as CTXLEAN_<FIELD>, e.g. CTXLEAN_OFF
 
 from __future__ import annotations
 
-import dataclasses
 import fnmatch
 import os
-from pathlib import Path
 
 
 class ConfigError(ValueError):
     """A config file or variable that cannot be used; the message names where and why."""
 
 
-@dataclasses.dataclass
 class Config:
+    """Settings and their defaults (a plain class: `dataclasses` would cost every hook call ~7 ms of imports).
+
+    Add a setting as a typed class attribute with its default; its type drives parsing from TOML and env.
+    """
+
     # Outputs above this many estimated tokens are stored out of band and replaced by a summary.
     offload_threshold_tokens: int = 1500
     # Upper bound for the summary that replaces an offloaded output.
@@ -31,9 +33,24 @@ class Config:
     # Upper bound for one fetch_detail answer.
     fetch_budget_tokens: int = 2000
     # Tools whose outputs may be offloaded (globs on the tool name).
-    offload_tools: tuple[str, ...] = ("Bash", "Read", "Grep", "Glob", "WebFetch", "mcp__*")
-    # Per-tool overrides: {glob: {field: value}}.
-    tools: dict = dataclasses.field(default_factory=dict)
+    offload_tools: tuple = ("Bash", "Read", "Grep", "Glob", "WebFetch", "mcp__*")
+    # Per-tool overrides: {glob: {setting: value}}.
+    tools: dict = {}
+
+    def __init__(self, **values):
+        for name, default in FIELDS.items():
+            setattr(self, name, values.pop(name) if name in values else _fresh(default))
+        if values:
+            raise ConfigError(f"unknown setting(s): {', '.join(values)}")
+
+    def __repr__(self) -> str:
+        return "Config(" + ", ".join(f"{name}={getattr(self, name)!r}" for name in FIELDS) + ")"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Config) and all(getattr(self, n) == getattr(other, n) for n in FIELDS)
+
+    def replace(self, **changes) -> Config:
+        return Config(**{**{name: getattr(self, name) for name in FIELDS}, **changes})
 
     def for_tool(self, tool: str) -> Config:
         """This config with the per-tool overrides that match `tool` applied (in file order)."""
@@ -41,17 +58,23 @@ class Config:
         for pattern, overrides in self.tools.items():
             if fnmatch.fnmatchcase(tool, pattern):
                 merged.update(overrides)
-        return dataclasses.replace(self, **merged) if merged else self
+        return self.replace(**merged) if merged else self
 
     def offloads(self, tool: str) -> bool:
         return any(fnmatch.fnmatchcase(tool, p) for p in self.offload_tools)
 
 
-FIELDS = {f.name: f for f in dataclasses.fields(Config)}
+def _fresh(default):
+    """A default that instances must not share (the dict of per-tool overrides) is copied."""
+    return dict(default) if isinstance(default, dict) else default
+
+
+FIELDS = {name: value for name, value in vars(Config).items()
+          if not name.startswith("_") and not callable(value)}
 
 
 def _coerce(name: str, value, where: str):
-    kind = type(getattr(Config(), name))
+    kind = type(FIELDS[name])
     try:
         if kind is bool:
             if isinstance(value, str):
@@ -83,34 +106,34 @@ def _apply(values: dict, source: dict, where: str) -> None:
             values[key] = _coerce(key, value, where)
 
 
-def _read_toml(path: Path) -> dict:
-    if not path.is_file():
+def _read_toml(path: str) -> dict:
+    if not os.path.isfile(path):
         return {}
     import tomllib
 
     try:
-        with path.open("rb") as fh:
+        with open(path, "rb") as fh:
             return tomllib.load(fh)
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"{path}: {exc}") from exc
 
 
-def user_config_path() -> Path:
-    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
-    return Path(base) / "ctxlean" / "config.toml"
+def user_config_path() -> str:
+    base = os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
+    return os.path.join(base, "ctxlean", "config.toml")
 
 
-def project_config_path(project_dir: str) -> Path:
-    return Path(project_dir) / ".claude" / "ctxlean.toml"
+def project_config_path(project_dir: str) -> str:
+    return os.path.join(project_dir, ".claude", "ctxlean.toml")
 
 
 def load(project_dir: str | None = None, environ: dict | None = None) -> Config:
     env = os.environ if environ is None else environ
     values: dict = {}
-    _apply(values, _read_toml(user_config_path()), str(user_config_path()))
+    _apply(values, _read_toml(user_config_path()), user_config_path())
     if project_dir:
         path = project_config_path(project_dir)
-        _apply(values, _read_toml(path), str(path))
+        _apply(values, _read_toml(path), path)
     _apply(values, {name: env[f"CTXLEAN_{name.upper()}"] for name in FIELDS
                     if f"CTXLEAN_{name.upper()}" in env and name != "tools"}, "environment")
     return Config(**values)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import sys
 import time
-import traceback
 
 MAX_LOG_BYTES = 1 << 20  # rotate to errors.log.1 beyond this
 
@@ -16,6 +15,8 @@ def log_error(context: str, exc: BaseException | None = None) -> None:
 
     entry = f"{time.strftime('%Y-%m-%dT%H:%M:%S')} {context}\n"
     if exc is not None:
+        import traceback
+
         entry += "".join(traceback.format_exception(exc))
     path = error_log_path()
     try:

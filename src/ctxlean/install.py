@@ -82,11 +82,18 @@ def _save_state(state: dict) -> None:
 
 
 def write_launcher() -> Path:
-    """Record this interpreter and the dir holding the ctxlean package for the plugin's shim."""
+    """Record this interpreter and the dir holding the ctxlean package for the plugin's shim.
+
+    Also byte-compiles the package: hooks run twice per tool call, and without .pyc files (editable
+    installs, PYTHONDONTWRITEBYTECODE) each call would recompile the hook path (~10 ms).
+    """
+    import compileall
+
     path = plugin_data_dir() / "launcher"
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    source_dir = Path(__file__).resolve().parents[1]
-    path.write_text(f"{sys.executable}\n{source_dir}\n")
+    package_dir = Path(__file__).resolve().parent
+    compileall.compile_dir(str(package_dir), quiet=1)
+    path.write_text(f"{sys.executable}\n{package_dir.parent}\n")
     return path
 
 

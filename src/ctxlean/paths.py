@@ -1,24 +1,37 @@
-"""Where ctxlean keeps its data, and which project a hook call belongs to."""
+"""Where ctxlean keeps its data, and which project a hook call belongs to.
+
+pathlib is imported inside the functions: it costs every hook call several ms, and the pass-through path
+needs only project_of().
+"""
 
 from __future__ import annotations
 
 import os
-from pathlib import Path
+
+TYPE_CHECKING = False  # typing itself is a costly import on the hook path
+if TYPE_CHECKING:
+    from pathlib import Path
 
 PLUGIN_ID = "ctxlean-ctxlean"  # <plugin>-<marketplace>: the name Claude Code gives the plugin's data dir
 
 
 def claude_config_dir() -> Path:
+    from pathlib import Path
+
     return Path(os.environ.get("CLAUDE_CONFIG_DIR") or Path.home() / ".claude")
 
 
 def plugin_data_dir() -> Path:
     """The per-plugin persistent dir Claude Code passes to hooks as CLAUDE_PLUGIN_DATA."""
+    from pathlib import Path
+
     return Path(os.environ.get("CLAUDE_PLUGIN_DATA") or claude_config_dir() / "plugins" / "data" / PLUGIN_ID)
 
 
 def data_dir() -> Path:
     """CTXLEAN_STORE, else Claude Code's plugin data dir when running as the plugin, else XDG data."""
+    from pathlib import Path
+
     if os.environ.get("CTXLEAN_STORE"):
         return Path(os.environ["CTXLEAN_STORE"])
     if os.environ.get("CLAUDE_PLUGIN_DATA"):

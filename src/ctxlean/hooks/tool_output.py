@@ -10,14 +10,17 @@ from __future__ import annotations
 import copy
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
 
 
-@dataclass
 class ToolOutput:
-    text: str  # what the hook received as the model-visible output
-    replace: Callable[[str], object]  # summary text -> updatedToolOutput in the tool's schema
-    full_path: str | None = None  # file holding the full output when Claude Code cut `text`
+    """A tool's model-visible output (a plain class: this module is on every hook call's import path)."""
+
+    __slots__ = ("text", "replace", "full_path")
+
+    def __init__(self, text: str, replace: Callable[[str], object], full_path: str | None = None):
+        self.text = text  # what the hook received as the model-visible output
+        self.replace = replace  # summary text -> updatedToolOutput in the tool's schema
+        self.full_path = full_path  # file holding the full output when Claude Code cut `text`
 
     def full_size(self) -> int:
         if self.full_path:
