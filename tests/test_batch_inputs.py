@@ -6,7 +6,7 @@ import pytest
 
 from ctxlean.batch.items import ItemsError, read_items
 from ctxlean.batch.requests import Limits, RequestTooLarge, build_request, encoded_size, index_of, split
-from ctxlean.batch.template import PromptTemplate, check_items
+from ctxlean.batch.template import PromptTemplate
 
 
 def write_lines(path, lines):
@@ -85,8 +85,9 @@ def test_template_without_placeholders_is_all_prefix_and_text_is_the_user_messag
 def test_items_lacking_template_fields_are_reported_by_line(tmp_path):
     path = write_lines(tmp_path / "items.jsonl", [json.dumps({"id": "1", "text": "a", "lang": "fr"}),
                                                   json.dumps({"id": "2", "text": "b"})])
-    problems = check_items(PromptTemplate("Translate from {{lang}} for {{audience}}"), read_items(path))
-    assert problems == [(1, "item '1' lacks field(s) used by the prompt: audience"),
+    with pytest.raises(ItemsError) as caught:
+        read_items(path, PromptTemplate("Translate from {{lang}} for {{audience}}").problem)
+    assert caught.value.problems == [(1, "item '1' lacks field(s) used by the prompt: audience"),
                         (2, "item '2' lacks field(s) used by the prompt: lang, audience")]
 
 

@@ -7,6 +7,7 @@ user fixes the whole file in one go instead of paying for half a job and then hi
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -51,11 +52,12 @@ def _check(obj, seen: dict[str, int]) -> str | None:
     return None
 
 
-def read_items(path: str | Path) -> list[Item]:
+def read_items(path: str | Path, check: Callable[[Item], str | None] | None = None) -> list[Item]:
     """All items of a JSONL file, in file order; blank lines are skipped.
 
     Raises ItemsError naming every malformed line (bad JSON, not an object, missing or duplicate id,
-    missing text) with its line number, or OSError when the file cannot be read.
+    missing text, or what `check` says is wrong with the item) with its line number, or OSError when the
+    file cannot be read.
     """
     items: list[Item] = []
     problems: list[tuple[int, str]] = []
@@ -77,8 +79,11 @@ def read_items(path: str | Path) -> list[Item]:
                 problems.append((number, problem))
                 continue
             seen[obj["id"]] = number
-            extra = {k: v for k, v in obj.items() if k not in ("id", "text")}
-            items.append(Item(obj["id"], obj["text"], number, extra))
+            item = Item(obj["id"], obj["text"], number, {k: v for k, v in obj.items() if k not in ("id", "text")})
+            problem = check(item) if check else None
+            if problem:
+                problems.append((number, problem))
+            items.append(item)
     if problems:
         raise ItemsError(str(path), problems)
     if not items:

@@ -25,7 +25,7 @@ from ctxlean.batch.items import Item, ItemsError, read_items
 from ctxlean.batch.jobs import Chunk, Job
 from ctxlean.batch.progress import Progress
 from ctxlean.batch.requests import Limits, RequestTooLarge, build_request, encoded_size, index_of, split
-from ctxlean.batch.template import PromptTemplate, check_items
+from ctxlean.batch.template import PromptTemplate
 from ctxlean.tokens import estimate_tokens
 
 # Errors that will fail the same way again; every other errored result (overloaded, api_error, ...) and
@@ -46,11 +46,7 @@ def _sha256(path: str | Path) -> str:
 
 def load_inputs(items_path: str | Path, template: PromptTemplate) -> list[Item]:
     """The items, checked against the template; ItemsError lists every problem with its line."""
-    items = read_items(items_path)
-    problems = check_items(template, items)
-    if problems:
-        raise ItemsError(str(items_path), problems)
-    return items
+    return read_items(items_path, template.problem)
 
 
 def plan(items_path: str, prompt: str, model: str, max_tokens: int, prices: Prices,

@@ -48,10 +48,11 @@ class PromptTemplate:
         head = self.source[: self._split]
         return head if head.strip() else ""
 
-    def missing(self, item: Item) -> list[str]:
-        """Fields this template uses that the item does not have."""
+    def problem(self, item: Item) -> str | None:
+        """Why this template cannot be filled from the item (fields it lacks), or None."""
         have = item.fields()
-        return [name for name in self.fields if name not in have]
+        absent = [name for name in self.fields if name not in have]
+        return f"item {item.id!r} lacks field(s) used by the prompt: {', '.join(absent)}" if absent else None
 
     def user_content(self, item: Item) -> str:
         """The per-item part: the rest of the template, rendered, then the item's text if not placed."""
@@ -63,13 +64,3 @@ class PromptTemplate:
         if not rendered.strip():
             return item.text
         return rendered + ("" if rendered.endswith("\n") else "\n\n") + item.text
-
-
-def check_items(template: PromptTemplate, items: list[Item]) -> list[tuple[int, str]]:
-    """(line, problem) for every item the template cannot be filled from."""
-    problems = []
-    for item in items:
-        absent = template.missing(item)
-        if absent:
-            problems.append((item.line, f"item {item.id!r} lacks field(s) used by the prompt: {', '.join(absent)}"))
-    return problems

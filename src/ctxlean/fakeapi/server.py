@@ -23,7 +23,7 @@ from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
 # Importing an endpoint module registers its routes.
-from ctxlean.fakeapi import messages, static  # noqa: F401 (static: registers its route)
+from ctxlean.fakeapi import batches, messages, static  # noqa: F401 (batches, static: register routes)
 from ctxlean.fakeapi.routing import Reply, Request, error_reply, find_route
 from ctxlean.fakeapi.script import Script
 
