@@ -45,8 +45,14 @@ class StepOutput:
     """What a StepRunner returns for one step."""
     text: str
     model: str
-    usage: Usage = field(default_factory=Usage)
-    cost_usd: float | None = None  # when the runner knows what it was billed (the Agent SDK reports it)
+    usage: Usage = field(default_factory=Usage)  # all models together
+    cost_usd: float | None = None  # what the runner says it cost (the Agent SDK reports one)
+    usage_by_model: dict[str, Usage] | None = None  # when the run used several models (subagents)
+
+    def priced(self, prices: Callable[[str], Prices]) -> float:
+        """The cost from the pricing data, each model's tokens at that model's prices."""
+        by_model = self.usage_by_model or {self.model: self.usage}
+        return sum(cost_usd(usage, prices(model), batch=False) for model, usage in by_model.items())
 
 
 class StepRunner(Protocol):
@@ -151,8 +157,10 @@ async def run_graph(steps: Iterable[Step], runner: StepRunner, *, model: str, ma
                     prices: Callable[[str], Prices] | None = None) -> FanoutReport:
     """Run every step once its dependencies succeeded; returns each step's result and the totals.
 
-    `model` is the default for steps without their own; `prices(model)`, when given, prices steps whose
-    runner does not report a cost. Raises GraphError before running anything if the graph is invalid.
+    `model` is the default for steps without their own. `prices(model)`, when given, prices every step from
+    the pricing data (the same prices as everywhere in ctxlean); without it, or for a model it does not
+    know, a step costs what its runner reported (None for AnthropicSteps). Raises GraphError before
+    running anything if the graph is invalid.
     """
     graph = check_graph(steps)
     start = time.monotonic()
@@ -172,8 +180,11 @@ async def run_graph(steps: Iterable[Step], runner: StepRunner, *, model: str, ma
             result.ended = time.monotonic() - start
         if result.output:
             result.cost_usd = result.output.cost_usd
-            if result.cost_usd is None and prices is not None:
-                result.cost_usd = cost_usd(result.output.usage, prices(result.output.model or chosen), batch=False)
+            if prices is not None:
+                try:
+                    result.cost_usd = result.output.priced(prices)
+                except LookupError:  # a model the pricing data does not know: keep the runner's figure
+                    pass
         return result
 
     running: dict[asyncio.Task, str] = {}

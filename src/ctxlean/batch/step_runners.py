@@ -35,7 +35,8 @@ class AnthropicSteps:
 class AgentSDKSteps:
     """Each step is one `claude_agent_sdk.query()` with the given options (tools, cwd, env, ...); the
     step's model and system prompt override the options' own. The step's text is the run's final
-    result; usage and cost are what Claude Code reports for the whole run."""
+    result; usage and cost are what Claude Code reports for the whole run, per model (its per-model
+    report does not split cache writes by TTL: they are counted as 5-minute writes)."""
 
     def __init__(self, options=None):
         self.options = options
@@ -54,4 +55,9 @@ class AgentSDKSteps:
             raise StepFailed("the agent run ended without a result")
         if result.is_error:
             raise StepFailed(f"{result.subtype}: {result.result or '; '.join(result.errors or [])}")
-        return StepOutput(result.result or "", model, Usage.from_api(result.usage or {}), result.total_cost_usd)
+        by_model = {name: Usage(input_tokens=u.get("inputTokens", 0),
+                                cache_write_5m=u.get("cacheCreationInputTokens", 0),
+                                cache_read=u.get("cacheReadInputTokens", 0), output_tokens=u.get("outputTokens", 0))
+                    for name, u in (result.model_usage or {}).items()}
+        return StepOutput(result.result or "", model, Usage.from_api(result.usage or {}), result.total_cost_usd,
+                          by_model or None)
