@@ -54,16 +54,16 @@ def write_items(path: Path, n: int, text=lambda i: f"item number {i}") -> Path:
 
 def run_cli(*args: str) -> tuple[int, str, str]:
     """`ctxlean <args>` in this process with the fixture prices: (exit code, stdout, stderr)."""
-    import ctxlean.batch.cli
+    import ctxlean.batch.costs
     import ctxlean.cli
 
     out, err = io.StringIO(), io.StringIO()
-    saved, ctxlean.batch.cli.load_pricing = ctxlean.batch.cli.load_pricing, fixture_pricing
+    saved, ctxlean.batch.costs.pricing_for = ctxlean.batch.costs.pricing_for, fixture_pricing
     try:
         with redirect_stdout(out), redirect_stderr(err):
             code = ctxlean.cli.main(list(args))
     finally:
-        ctxlean.batch.cli.load_pricing = saved
+        ctxlean.batch.costs.pricing_for = saved
     return code, out.getvalue(), err.getvalue()
 
 
@@ -89,8 +89,8 @@ def fake_cost(usages: list[dict]) -> float:
 
 
 if __name__ == "__main__":
-    import ctxlean.batch.cli
+    import ctxlean.batch.costs
     import ctxlean.cli
 
-    ctxlean.batch.cli.load_pricing = fixture_pricing
+    ctxlean.batch.costs.pricing_for = fixture_pricing
     sys.exit(ctxlean.cli.main(sys.argv[1:]))

@@ -14,19 +14,11 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ctxlean.batch import api, jobs
+from ctxlean.batch import api, costs, jobs
 from ctxlean.batch.costs import Estimate, describe
 from ctxlean.batch.items import ItemsError
 from ctxlean.batch.progress import Progress
 from ctxlean.batch.requests import MAX_BATCH_BYTES, MAX_REQUESTS_PER_BATCH, Limits
-
-
-def load_pricing(model: str):
-    """(model id, Prices) for a model id or alias, from the pricing data."""
-    from ctxlean.usage import pricing
-
-    model_id = pricing.resolve_model(model)
-    return model_id, pricing.price_for(model_id)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -72,6 +64,8 @@ def main(argv: list[str]) -> int:
         return _err(str(exc))
     except OSError as exc:
         return _err(f"{exc.filename or ''}: {exc.strerror or exc}")
+    except LookupError as exc:  # from the pricing data: a model it does not know
+        return _err(f"no prices for model {exc.args[0] if exc.args else exc!s}; pass a model id from the pricing data")
     except KeyboardInterrupt:
         return _err("interrupted; run the same command again to continue the job")
 
@@ -79,7 +73,7 @@ def main(argv: list[str]) -> int:
 def _run(job: jobs.Job, poll: float = 15.0):
     from ctxlean.batch.runner import JobRun
 
-    _, prices = load_pricing(job.model)
+    _, prices = costs.pricing_for(job.model)
     return JobRun(job, api.make_client(), prices, poll_interval=poll)
 
 
@@ -93,7 +87,7 @@ def submit(args) -> int:
             return _err("submit needs ITEMS.jsonl and --prompt PROMPT (or --resume JOB)")
         with open(args.prompt, encoding="utf-8") as fh:
             prompt = fh.read()
-        model, prices = load_pricing(args.model)
+        model, prices = costs.pricing_for(args.model)
         limits = Limits(args.max_requests_per_batch, args.max_batch_bytes)
         job = runner.plan(args.items, prompt, model, args.max_tokens, prices, limits, args.max_attempts)
         print(f"{job.items_count:,} items in {len(job.chunks)} batch(es) for {model}, max_tokens {job.max_tokens}",

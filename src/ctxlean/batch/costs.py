@@ -1,8 +1,8 @@
 """Token usage and what it costs, priced from the pricing data with the batch discount.
 
 Prices come from a `Prices` record (USD per million tokens for input, 5-minute and 1-hour cache writes,
-cache reads and output, plus the batch discount as a fraction); see `ctxlean.batch.pricing` for where the
-records come from. Caching multipliers and the batch discount stack, as the API bills them.
+cache reads and output, plus the batch discount as a fraction) out of ctxlean's pricing data
+(`pricing_for`). Caching multipliers and the batch discount stack, as the API bills them.
 """
 
 from __future__ import annotations
@@ -18,6 +18,14 @@ class Prices(Protocol):
     cache_read: float
     output: float
     batch_discount: float
+
+
+def pricing_for(model: str) -> tuple[str, Prices]:
+    """(model id, its prices) for a model id or alias (`haiku`), from ctxlean's pricing data."""
+    from ctxlean.usage import pricing
+
+    model_id = pricing.resolve_model(model)
+    return model_id, pricing.price_for(model_id)
 
 
 @dataclass
