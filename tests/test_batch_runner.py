@@ -262,3 +262,22 @@ def test_status_without_a_job_lists_jobs(api, prompt, tmp_path):
     assert code == 0 and job_id in out and "4 items" in out and "open" in out
     code, out, err = run_cli("batch", "status", "nope")
     assert code == 1 and "no batch job 'nope'" in err
+
+
+def test_status_wait_polls_until_every_batch_ended(api, prompt, tmp_path):
+    batches_of(api, BatchBehaviour(processing_seconds=0.3))
+    items = write_items(tmp_path / "items.jsonl", 12)
+    job_id = submit(items, prompt, "--max-requests-per-batch", "5")
+    code, out, err = run_cli("batch", "status", job_id, "--wait", "--poll", POLL)
+    assert code == 0, err
+    assert len(re.findall(r"^chunk \d+ +msgbatch_\w+ +\d+ items  attempt 1  ended +succeeded \d+$", out, re.M)) == 3
+    assert f"job {job_id} [" in err and "12/12 items in ended batches" in err
+
+
+def test_results_refuse_to_mix_into_another_file(api, prompt, tmp_path):
+    items = write_items(tmp_path / "items.jsonl", 2)
+    job_id = submit(items, prompt)
+    other = tmp_path / "other.jsonl"
+    other.write_text('{"id": "someone else"}\n')
+    code, _, err = run_cli("batch", "results", job_id, "-o", str(other), "--poll", POLL)
+    assert code == 1 and "is not job" in err and other.read_text() == '{"id": "someone else"}\n'
