@@ -9,10 +9,11 @@ rate limits (429), overload (529), server errors and dropped connections are ret
 from __future__ import annotations
 
 import os
-import sys
 import time
 from collections.abc import Callable
 from typing import TypeVar
+
+from ctxlean.batch.progress import notice
 
 T = TypeVar("T")
 
@@ -103,7 +104,6 @@ def call(fn: Callable[[], T], what: str, attempts: int = MAX_CALL_ATTEMPTS,
             asked = retry_after(exc)
             delay = asked if asked is not None else min(MAX_BACKOFF_SECONDS, 2.0 ** (attempt - 1))
             source = "as the server asked" if asked is not None else "backing off"
-            print(f"ctxlean batch: {what}: {reason}; retrying in {delay:.1f}s, {source} "
-                  f"(attempt {attempt + 1} of {attempts})", file=sys.stderr)
+            notice(f"{what}: {reason}; retrying in {delay:.1f}s, {source} (attempt {attempt + 1} of {attempts})")
             sleep(delay)
     raise AssertionError("unreachable")

@@ -13,7 +13,6 @@ import dataclasses
 import hashlib
 import json
 import os
-import sys
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -23,7 +22,7 @@ from ctxlean.batch import api, jobs
 from ctxlean.batch.costs import Prices, Usage, cost_usd, estimate
 from ctxlean.batch.items import Item, ItemsError, read_items
 from ctxlean.batch.jobs import Chunk, Job
-from ctxlean.batch.progress import Progress
+from ctxlean.batch.progress import Progress, notice
 from ctxlean.batch.requests import Limits, RequestTooLarge, build_request, encoded_size, index_of, split
 from ctxlean.batch.template import PromptTemplate
 from ctxlean.tokens import estimate_tokens
@@ -123,10 +122,12 @@ class JobRun:
             chunk.creating_since = time.time()
             self.job.save()
             requests = self.requests(chunk)
-            what = f"creating batch {n} of {len(pending)} ({len(requests):,} requests, attempt {chunk.attempt})"
+            what = f"creating batch {n} of {len(pending)}"
             batch = api.call(lambda r=requests: self.client.messages.batches.create(requests=r), what)
             chunk.batch_id = batch.id
             self.job.save()
+            notice(f"created batch {n} of {len(pending)}: {batch.id} ({len(requests):,} requests"
+                   + (f", retry attempt {chunk.attempt})" if chunk.attempt > 1 else ")"))
             done += 1
         return done
 
@@ -148,8 +149,7 @@ class JobRun:
             return False
         chunk.batch_id = found[0]
         self.job.save()
-        print(f"ctxlean batch: chunk {chunk.key}: adopted batch {found[0]}, created by a run that stopped "
-              "before recording it", file=sys.stderr)
+        notice(f"chunk {chunk.key}: adopted batch {found[0]}, created by a run that stopped before recording it")
         return True
 
     # -- collecting ---------------------------------------------------------------------------------
@@ -161,7 +161,7 @@ class JobRun:
         if self.job.out != out:
             if os.path.exists(out) and os.path.getsize(out):
                 raise jobs.JobError(f"{out} exists and is not job {self.job.job_id}'s output; "
-                                      "choose another file or remove it")
+                                    "choose another file or remove it")
             self.job.out = out
             for chunk in self.job.chunks:  # a new OUT starts empty: stream every ended chunk into it
                 chunk.collected = False
