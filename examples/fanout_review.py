@@ -34,16 +34,12 @@ def review_steps(source: str, small: str, large: str) -> list[Step]:
     ]
 
 
-def prices(model: str):
-    return costs.pricing_for(model)[1]
-
-
 async def review(path: Path, small: str, large: str) -> int:
     import anthropic
 
     client = anthropic.AsyncAnthropic()
     report = await run_graph(review_steps(path.read_text(), small, large), AnthropicSteps(client), model=small,
-                             max_concurrency=3, prices=prices)
+                             max_concurrency=3, prices=costs.price_book())
     if report.results["review"].text:
         print(report.results["review"].text)
     print(report.summary(), file=sys.stderr)

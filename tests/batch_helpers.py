@@ -1,6 +1,6 @@
 """Shared by the batch tests: fixture prices, a fake API with batches, and `ctxlean batch` runs.
 
-FIXTURE_PRICES stand in for the pricing data (ctxlean.usage.pricing) until it is on this branch; run as a
+FixtureBook stands in for the price book (ctxlean.usage.pricing) until it is on this branch; run as a
 script, this module is `ctxlean` with those prices, for tests that must kill a real process:
     python tests/batch_helpers.py batch results JOB -o OUT
 """
@@ -21,20 +21,35 @@ MODEL = "claude-haiku-5-5"
 
 
 @dataclass(frozen=True)
-class FixturePrices:  # USD per million tokens, shaped like Haiku's
-    input: float = 1.0
-    cache_write_5m: float = 1.25
-    cache_write_1h: float = 2.0
-    cache_read: float = 0.1
-    output: float = 5.0
+class FixtureModel:
+    id: str
     batch_discount: float = 0.5
 
 
-FIXTURE_PRICES = FixturePrices()
+class FixtureBook:
+    """Prices shaped like Haiku's (USD per million tokens), with the API of ctxlean.usage.pricing.PriceBook
+    (resolve, cost) that the batch code uses: a stand-in until the price data is on this branch."""
+
+    RATES = {"input": 1.0, "output": 5.0, "cache_read": 0.1, "cache_write_5m": 1.25, "cache_write_1h": 2.0}
+    ALIASES = {"haiku": MODEL}
+
+    def resolve(self, model_id: str) -> FixtureModel | None:
+        model_id = self.ALIASES.get(model_id, model_id)
+        return FixtureModel(model_id) if model_id.startswith("claude-") else None
+
+    def cost(self, model_id, input, output, cache_read, cache_write_5m, cache_write_1h) -> float | None:
+        if self.resolve(model_id) is None:
+            return None
+        tokens = {"input": input, "output": output, "cache_read": cache_read, "cache_write_5m": cache_write_5m,
+                  "cache_write_1h": cache_write_1h}
+        return sum(tokens[k] * rate for k, rate in self.RATES.items()) / 1e6
 
 
-def fixture_pricing(model: str):
-    return (MODEL if model == "haiku" else model), FIXTURE_PRICES
+BOOK = FixtureBook()
+
+
+def fixture_book():
+    return BOOK
 
 
 def echo_script(*rules):
@@ -58,12 +73,12 @@ def run_cli(*args: str) -> tuple[int, str, str]:
     import ctxlean.cli
 
     out, err = io.StringIO(), io.StringIO()
-    saved, ctxlean.batch.costs.pricing_for = ctxlean.batch.costs.pricing_for, fixture_pricing
+    saved, ctxlean.batch.costs.price_book = ctxlean.batch.costs.price_book, fixture_book
     try:
         with redirect_stdout(out), redirect_stderr(err):
             code = ctxlean.cli.main(list(args))
     finally:
-        ctxlean.batch.costs.pricing_for = saved
+        ctxlean.batch.costs.price_book = saved
     return code, out.getvalue(), err.getvalue()
 
 
@@ -79,18 +94,15 @@ def out_lines(path: Path) -> list[dict]:
 
 
 def fake_cost(usages: list[dict]) -> float:
-    """What the fake's reported usage costs at the fixture prices, batch discount applied."""
-    from ctxlean.batch.costs import Usage, cost_usd
+    """What the fake's reported usage costs at the fixture prices, request by request, batch discount applied."""
+    from ctxlean.batch.costs import Usage, request_cost
 
-    total = Usage()
-    for usage in usages:
-        total += Usage.from_api(usage)
-    return cost_usd(total, FIXTURE_PRICES)
+    return sum(request_cost(BOOK, MODEL, Usage.from_api(usage)) for usage in usages)
 
 
 if __name__ == "__main__":
     import ctxlean.batch.costs
     import ctxlean.cli
 
-    ctxlean.batch.costs.pricing_for = fixture_pricing
+    ctxlean.batch.costs.price_book = fixture_book
     sys.exit(ctxlean.cli.main(sys.argv[1:]))

@@ -1,8 +1,9 @@
-"""Usage from the API's figures and its cost: caching multipliers and the batch discount stack."""
+"""Usage from the API's figures, its cost per request, and the estimate shown before submitting."""
 
-from batch_helpers import FIXTURE_PRICES as P
+import pytest
+from batch_helpers import BOOK, MODEL
 
-from ctxlean.batch.costs import Usage, cost_usd, estimate
+from ctxlean.batch.costs import Usage, estimate, request_cost
 
 
 def test_usage_reads_the_ttl_split_and_treats_unsplit_writes_as_5_minute():
@@ -13,18 +14,21 @@ def test_usage_reads_the_ttl_split_and_treats_unsplit_writes_as_5_minute():
     assert Usage.from_api({"input_tokens": 1, "cache_creation_input_tokens": 9}).cache_write_5m == 9
 
 
-def test_each_kind_of_token_is_priced_and_the_batch_discount_applies_to_all():
-    usage = Usage(input_tokens=1_000_000, cache_write_5m=1_000_000, cache_write_1h=1_000_000,
-                  cache_read=1_000_000, output_tokens=1_000_000)
-    full = P.input + P.cache_write_5m + P.cache_write_1h + P.cache_read + P.output
-    assert cost_usd(usage, P, batch=False) == full
-    assert cost_usd(usage, P) == full * (1 - P.batch_discount)
+def test_the_batch_discount_applies_to_every_kind_of_token():
+    usage = Usage(input_tokens=7, cache_write_5m=11, cache_write_1h=13, cache_read=17, output_tokens=19)
+    full = request_cost(BOOK, MODEL, usage, batch=False)
+    assert full == BOOK.cost(MODEL, 7, 19, 17, 11, 13) > 0
+    assert request_cost(BOOK, MODEL, usage) == full * (1 - BOOK.resolve(MODEL).batch_discount)
+    assert request_cost(BOOK, "gpt-x", usage) is None
 
 
-def test_estimate_assumes_one_cache_write_per_batch_and_bounds_output_by_max_tokens():
-    est = estimate(prefix_tokens=1000, item_tokens=[10] * 100, batches=2, max_tokens=50, prices=P)
-    expected_input = Usage(input_tokens=1000, cache_write_1h=2 * 1000, cache_read=98 * 1000)
-    assert est.input_usd == cost_usd(expected_input, P)
-    assert est.input_usd_uncached == cost_usd(Usage(input_tokens=1000 + 100 * 1000), P) > est.input_usd
-    assert est.output_usd_max == cost_usd(Usage(output_tokens=100 * 50), P)
+def test_estimate_writes_the_prefix_once_per_batch_and_bounds_output_by_max_tokens():
+    est = estimate(BOOK, MODEL, prefix_tokens=1000, item_tokens=[10] * 100, batch_sizes=[60, 40], max_tokens=50)
+    first = request_cost(BOOK, MODEL, Usage(input_tokens=10, cache_write_1h=1000))
+    other = request_cost(BOOK, MODEL, Usage(input_tokens=10, cache_read=1000))
+    assert est.input_usd == pytest.approx(2 * first + 98 * other)
+    assert est.input_usd_uncached == pytest.approx(
+        100 * request_cost(BOOK, MODEL, Usage(input_tokens=1010)))
+    assert est.input_usd < est.input_usd_uncached
+    assert est.output_usd_max == pytest.approx(100 * request_cost(BOOK, MODEL, Usage(output_tokens=50)))
     assert est.total_usd_max == est.input_usd_uncached + est.output_usd_max

@@ -281,3 +281,10 @@ def test_results_refuse_to_mix_into_another_file(api, prompt, tmp_path):
     other.write_text('{"id": "someone else"}\n')
     code, _, err = run_cli("batch", "results", job_id, "-o", str(other), "--poll", POLL)
     assert code == 1 and "is not job" in err and other.read_text() == '{"id": "someone else"}\n'
+
+
+def test_a_model_without_prices_is_refused_before_submitting(api, prompt, tmp_path):
+    items = write_items(tmp_path / "items.jsonl", 2)
+    code, _, err = run_cli("batch", "submit", str(items), "--prompt", str(prompt), "--model", "gpt-x")
+    assert code == 1 and "no prices for model 'gpt-x'" in err
+    assert api.requests == [] and jobs.all_jobs() == []

@@ -8,9 +8,9 @@ import time
 
 import anthropic
 import pytest
-from batch_helpers import FIXTURE_PRICES, echo_script
+from batch_helpers import BOOK, echo_script
 
-from ctxlean.batch.costs import Usage, cost_usd
+from ctxlean.batch.costs import Usage, request_cost
 from ctxlean.fakeapi import FakeAnthropic, Rule
 from ctxlean.fakeapi.messages import input_tokens_for, output_tokens_for
 from ctxlean.fakeapi.script import error, last_user_contains, last_user_text, reply, text
@@ -34,7 +34,7 @@ def api():
 def run(api, steps, **kwargs):
     client = anthropic.AsyncAnthropic(base_url=api.url, api_key="k", max_retries=0)
     runner = AnthropicSteps(client)
-    return asyncio.run(run_graph(steps, runner, model=HAIKU, prices=lambda model: FIXTURE_PRICES, **kwargs))
+    return asyncio.run(run_graph(steps, runner, model=HAIKU, prices=BOOK, **kwargs))
 
 
 def step_of(request: dict) -> str:
@@ -86,7 +86,7 @@ def test_cost_summary_matches_what_the_fake_reported(api):
         body = request["body"]
         usage = Usage(input_tokens=input_tokens_for(body),
                       output_tokens=output_tokens_for([text("echo: " + last_user_text(body))]))
-        expected += cost_usd(usage, FIXTURE_PRICES, batch=False)
+        expected += request_cost(BOOK, body["model"], usage, batch=False)
     assert report.cost_usd == pytest.approx(expected)
     summary = report.summary()
     assert all(re.search(rf"^{name}\s+succeeded\s+claude-", summary, re.M) for name in "abcdef")

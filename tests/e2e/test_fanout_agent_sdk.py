@@ -6,9 +6,9 @@ import asyncio
 import re
 
 import pytest
-from batch_helpers import FIXTURE_PRICES, echo_script
+from batch_helpers import BOOK, echo_script
 
-from ctxlean.batch.costs import Usage, cost_usd
+from ctxlean.batch.costs import Usage, request_cost
 from ctxlean.fakeapi import FakeAnthropic
 from ctxlean.fakeapi.messages import input_tokens_for, output_tokens_for
 from ctxlean.fakeapi.script import last_user_text, text
@@ -32,8 +32,7 @@ def test_agent_sdk_steps_run_the_graph_with_their_models_and_inputs(tmp_path):
             Step("z", lambda got: f"[step z] review using:\n{got['x']}\n{got['y']}", depends_on=("x", "y"),
                  model=OPUS),
         ]
-        report = asyncio.run(run_graph(steps, AgentSDKSteps(options), model=HAIKU,
-                                       prices=lambda model: FIXTURE_PRICES))
+        report = asyncio.run(run_graph(steps, AgentSDKSteps(options), model=HAIKU, prices=BOOK))
         requests = api.model_requests()
 
     assert report.ok, report.summary()
@@ -46,6 +45,6 @@ def test_agent_sdk_steps_run_the_graph_with_their_models_and_inputs(tmp_path):
     assert "echo: [step x] list the facts" in z_prompt and "echo: [step y] list the risks" in z_prompt
     assert report.results["x"].text.startswith("echo: ") and report.results["z"].output.usage.output_tokens > 0
     # priced from the pricing data, per model, from the usage Claude Code reported (the fake's figures)
-    reported = [Usage(input_tokens=input_tokens_for(r["body"]),
-                      output_tokens=output_tokens_for([text("echo: " + last_user_text(r["body"]))])) for r in requests]
-    assert report.cost_usd == pytest.approx(sum(cost_usd(u, FIXTURE_PRICES, batch=False) for u in reported))
+    reported = [(r["body"]["model"], Usage(input_tokens=input_tokens_for(r["body"]),
+                 output_tokens=output_tokens_for([text("echo: " + last_user_text(r["body"]))]))) for r in requests]
+    assert report.cost_usd == pytest.approx(sum(request_cost(BOOK, m, u, batch=False) for m, u in reported))

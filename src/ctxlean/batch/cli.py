@@ -64,8 +64,6 @@ def main(argv: list[str]) -> int:
         return _err(str(exc))
     except OSError as exc:
         return _err(f"{exc.filename or ''}: {exc.strerror or exc}")
-    except LookupError as exc:  # from the pricing data: a model it does not know
-        return _err(f"no prices for model {exc.args[0] if exc.args else exc!s}; pass a model id from the pricing data")
     except KeyboardInterrupt:
         return _err("interrupted; run the same command again to continue the job")
 
@@ -73,8 +71,7 @@ def main(argv: list[str]) -> int:
 def _run(job: jobs.Job, poll: float = 15.0):
     from ctxlean.batch.runner import JobRun
 
-    _, prices = costs.pricing_for(job.model)
-    return JobRun(job, api.make_client(), prices, poll_interval=poll)
+    return JobRun(job, api.make_client(), costs.price_book(), poll_interval=poll)
 
 
 def submit(args) -> int:
@@ -87,12 +84,12 @@ def submit(args) -> int:
             return _err("submit needs ITEMS.jsonl and --prompt PROMPT (or --resume JOB)")
         with open(args.prompt, encoding="utf-8") as fh:
             prompt = fh.read()
-        model, prices = costs.pricing_for(args.model)
         limits = Limits(args.max_requests_per_batch, args.max_batch_bytes)
-        job = runner.plan(args.items, prompt, model, args.max_tokens, prices, limits, args.max_attempts)
-        print(f"{job.items_count:,} items in {len(job.chunks)} batch(es) for {model}, max_tokens {job.max_tokens}",
-              file=sys.stderr)
-        print(describe(Estimate(**job.estimate), prices.batch_discount), file=sys.stderr)
+        job = runner.plan(args.items, prompt, args.model, args.max_tokens, costs.price_book(), limits,
+                          args.max_attempts)
+        print(f"{job.items_count:,} items in {len(job.chunks)} batch(es) for {job.model}, max_tokens "
+              f"{job.max_tokens}", file=sys.stderr)
+        print(describe(Estimate(**job.estimate)), file=sys.stderr)
         if args.dry_run:
             print("dry run: nothing submitted", file=sys.stderr)
             return 0
@@ -153,8 +150,9 @@ def results(args) -> int:
     print(f"job {run.job.job_id}: {sum(totals.counts.values()):,} items -> {run.job.out}: {counts}")
     print(f"tokens: input {usage.input_tokens:,}, cache writes {usage.cache_write_1h + usage.cache_write_5m:,}, "
           f"cache reads {usage.cache_read:,}, output {usage.output_tokens:,}")
-    print(f"cost: ${totals.cost_usd:.4f} (batch discount {run.prices.batch_discount:.0%}; "
-          f"estimated at most ${Estimate(**run.job.estimate).total_usd_max:.4f})")
+    estimate = Estimate(**run.job.estimate)
+    print(f"cost: ${totals.cost_usd:.4f} (batch discount {estimate.batch_discount:.0%}; "
+          f"estimated at most ${estimate.total_usd_max:.4f})")
     return 0
 
 

@@ -1,8 +1,10 @@
-"""Token usage and what it costs, priced from the pricing data with the batch discount.
+"""Token usage and what it costs: priced by ctxlean's price book, with the Message Batches discount.
 
-Prices come from a `Prices` record (USD per million tokens for input, 5-minute and 1-hour cache writes,
-cache reads and output, plus the batch discount as a fraction) out of ctxlean's pricing data
-(`pricing_for`). Caching multipliers and the batch discount stack, as the API bills them.
+The price book is `ctxlean.usage.pricing` (prices as data, layered with the user's `[pricing]` config):
+`resolve(model)` gives the model's canonical id and batch discount, `cost(model, input, output,
+cache_read, cache_write_5m, cache_write_1h)` the USD of one request. Requests are priced one by one,
+because a long prompt can move a request into another price tier; the batch discount and the caching
+multipliers stack, as the API bills them.
 """
 
 from __future__ import annotations
@@ -11,21 +13,26 @@ from dataclasses import asdict, dataclass, fields
 from typing import Protocol
 
 
-class Prices(Protocol):
-    input: float
-    cache_write_5m: float
-    cache_write_1h: float
-    cache_read: float
-    output: float
-    batch_discount: float
+class ModelPrice(Protocol):
+    id: str
+    batch_discount: float  # the fraction taken off every price through the Batches API
 
 
-def pricing_for(model: str) -> tuple[str, Prices]:
-    """(model id, its prices) for a model id or alias (`haiku`), from ctxlean's pricing data."""
-    from ctxlean.usage import pricing
+class PriceBook(Protocol):
+    """What batch and fan-out need of `ctxlean.usage.pricing.PriceBook`."""
 
-    model_id = pricing.resolve_model(model)
-    return model_id, pricing.price_for(model_id)
+    def resolve(self, model_id: str) -> ModelPrice | None: ...
+
+    def cost(self, model_id: str, input: int, output: int, cache_read: int, cache_write_5m: int,
+             cache_write_1h: int) -> float | None: ...
+
+
+def price_book() -> PriceBook:
+    """The price data with the user's and this project's `[pricing]` config applied."""
+    from ctxlean.paths import project_of
+    from ctxlean.usage.pricing import prices_from_config
+
+    return prices_from_config(project_of())
 
 
 @dataclass
@@ -41,11 +48,9 @@ class Usage:
         """From the API's usage object; cache writes without the per-TTL split count as 5-minute writes."""
         written = usage.get("cache_creation_input_tokens") or 0
         split = usage.get("cache_creation") or {}
-        one_hour = split.get("ephemeral_1h_input_tokens") or 0
-        return cls(input_tokens=usage.get("input_tokens") or 0,
-                   cache_write_5m=split.get("ephemeral_5m_input_tokens", written - one_hour) or 0,
-                   cache_write_1h=one_hour,
-                   cache_read=usage.get("cache_read_input_tokens") or 0,
+        one_hour = min(split.get("ephemeral_1h_input_tokens") or 0, written)
+        return cls(input_tokens=usage.get("input_tokens") or 0, cache_write_5m=written - one_hour,
+                   cache_write_1h=one_hour, cache_read=usage.get("cache_read_input_tokens") or 0,
                    output_tokens=usage.get("output_tokens") or 0)
 
     def __add__(self, other: Usage) -> Usage:
@@ -55,12 +60,13 @@ class Usage:
         return asdict(self)
 
 
-def cost_usd(usage: Usage, prices: Prices, batch: bool = True) -> float:
-    """What `usage` costs; batch=True applies the Message Batches discount."""
-    per_million = (usage.input_tokens * prices.input + usage.cache_write_5m * prices.cache_write_5m
-                   + usage.cache_write_1h * prices.cache_write_1h + usage.cache_read * prices.cache_read
-                   + usage.output_tokens * prices.output)
-    return per_million / 1e6 * ((1 - prices.batch_discount) if batch else 1)
+def request_cost(book: PriceBook, model: str, usage: Usage, batch: bool = True) -> float | None:
+    """USD for one request's usage (None for a model the price book does not know)."""
+    usd = book.cost(model, usage.input_tokens, usage.output_tokens, usage.cache_read, usage.cache_write_5m,
+                    usage.cache_write_1h)
+    if usd is None or not batch:
+        return usd
+    return usd * (1 - book.resolve(model).batch_discount)
 
 
 @dataclass(frozen=True)
@@ -73,33 +79,43 @@ class Estimate:
     input_usd: float  # with one cache write per batch and cache reads for every other request
     input_usd_uncached: float  # if no request hit the cache
     output_usd_max: float
+    batch_discount: float
 
     @property
     def total_usd_max(self) -> float:
         return max(self.input_usd, self.input_usd_uncached) + self.output_usd_max
 
 
-def estimate(prefix_tokens: int, item_tokens: list[int], batches: int, max_tokens: int,
-             prices: Prices) -> Estimate:
+def estimate(book: PriceBook, model: str, prefix_tokens: int, item_tokens: list[int], batch_sizes: list[int],
+             max_tokens: int) -> Estimate:
     """The cost of a job before it runs. Output is unknown in advance, so it is bounded by max_tokens;
-    cache hits inside a batch are likely but not guaranteed, so the uncached input cost is given too."""
-    n = len(item_tokens)
-    items = sum(item_tokens)
-    writes = min(batches, n)
-    cached = Usage(input_tokens=items, cache_write_1h=writes * prefix_tokens, cache_read=(n - writes) * prefix_tokens)
-    uncached = Usage(input_tokens=items + n * prefix_tokens)
-    output = Usage(output_tokens=n * max_tokens)
-    return Estimate(requests=n, batches=batches, prefix_tokens=prefix_tokens, item_tokens=items,
-                    max_output_tokens=n * max_tokens, input_usd=cost_usd(cached, prices),
-                    input_usd_uncached=cost_usd(uncached, prices), output_usd_max=cost_usd(output, prices))
+    cache hits inside a batch are likely but not guaranteed, so the uncached input cost is given too.
+    `batch_sizes` are the requests per batch, in item order."""
+    firsts = set()
+    start = 0
+    for size in batch_sizes:
+        firsts.add(start)
+        start += size
+    cached = uncached = output = 0.0
+    for i, tokens in enumerate(item_tokens):
+        write, read = (prefix_tokens, 0) if i in firsts else (0, prefix_tokens)
+        with_cache = Usage(input_tokens=tokens, cache_write_1h=write, cache_read=read)
+        cached += request_cost(book, model, with_cache)
+        uncached += request_cost(book, model, Usage(input_tokens=tokens + prefix_tokens))
+        output += request_cost(book, model, Usage(**{**with_cache.as_dict(), "output_tokens": max_tokens})) \
+            - request_cost(book, model, with_cache)
+    return Estimate(requests=len(item_tokens), batches=len(batch_sizes), prefix_tokens=prefix_tokens,
+                    item_tokens=sum(item_tokens), max_output_tokens=len(item_tokens) * max_tokens,
+                    input_usd=cached, input_usd_uncached=uncached, output_usd_max=output,
+                    batch_discount=book.resolve(model).batch_discount)
 
 
-def describe(est: Estimate, discount: float) -> str:
+def describe(est: Estimate) -> str:
     """Two lines for the user before anything is paid for."""
     writes = min(est.batches, est.requests)
     cache = (f"shared prefix {est.prefix_tokens:,} tokens cached (1h): {writes} write(s), "
              f"{est.requests - writes:,} reads" if est.prefix_tokens else "no shared prefix to cache")
-    return (f"estimated cost (batch discount {discount:.0%}): input ${est.input_usd:.4f} "
+    return (f"estimated cost (batch discount {est.batch_discount:.0%}): input ${est.input_usd:.4f} "
             f"(${est.input_usd_uncached:.4f} with no cache hits; {cache}, {est.item_tokens:,} item tokens)\n"
             f"  + output at most ${est.output_usd_max:.4f} ({est.max_output_tokens:,} tokens = requests x "
             f"max_tokens); total at most ${est.total_usd_max:.4f}")

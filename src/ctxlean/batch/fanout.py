@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
-from ctxlean.batch.costs import Prices, Usage, cost_usd
+from ctxlean.batch.costs import PriceBook, Usage, request_cost
 
 
 @dataclass(frozen=True)
@@ -49,10 +49,11 @@ class StepOutput:
     cost_usd: float | None = None  # what the runner says it cost (the Agent SDK reports one)
     usage_by_model: dict[str, Usage] | None = None  # when the run used several models (subagents)
 
-    def priced(self, prices: Callable[[str], Prices]) -> float:
-        """The cost from the pricing data, each model's tokens at that model's prices."""
-        by_model = self.usage_by_model or {self.model: self.usage}
-        return sum(cost_usd(usage, prices(model), batch=False) for model, usage in by_model.items())
+    def priced(self, book: PriceBook) -> float | None:
+        """The cost from the price book, each model's tokens at that model's prices (None if one is unknown)."""
+        costs = [request_cost(book, model, usage, batch=False)
+                 for model, usage in (self.usage_by_model or {self.model: self.usage}).items()]
+        return None if None in costs else sum(costs)
 
 
 class StepRunner(Protocol):
@@ -154,13 +155,13 @@ def dependents_of(name: str, steps: dict[str, Step]) -> set[str]:
 
 
 async def run_graph(steps: Iterable[Step], runner: StepRunner, *, model: str, max_concurrency: int = 4,
-                    prices: Callable[[str], Prices] | None = None) -> FanoutReport:
+                    prices: PriceBook | None = None) -> FanoutReport:
     """Run every step once its dependencies succeeded; returns each step's result and the totals.
 
-    `model` is the default for steps without their own. `prices(model)`, when given, prices every step from
-    the pricing data (the same prices as everywhere in ctxlean); without it, or for a model it does not
-    know, a step costs what its runner reported (None for AnthropicSteps). Raises GraphError before
-    running anything if the graph is invalid.
+    `model` is the default for steps without their own. `prices`, a price book (ctxlean.batch.costs.
+    price_book()), prices every step from the pricing data, as everywhere in ctxlean; without it, or for a
+    model it does not know, a step costs what its runner reported (None for AnthropicSteps). Raises
+    GraphError before running anything if the graph is invalid.
     """
     graph = check_graph(steps)
     start = time.monotonic()
@@ -179,12 +180,8 @@ async def run_graph(steps: Iterable[Step], runner: StepRunner, *, model: str, ma
                 result.status, result.error = "failed", f"{type(exc).__name__}: {exc}"
             result.ended = time.monotonic() - start
         if result.output:
-            result.cost_usd = result.output.cost_usd
-            if prices is not None:
-                try:
-                    result.cost_usd = result.output.priced(prices)
-                except LookupError:  # a model the pricing data does not know: keep the runner's figure
-                    pass
+            priced = result.output.priced(prices) if prices is not None else None
+            result.cost_usd = priced if priced is not None else result.output.cost_usd
         return result
 
     running: dict[asyncio.Task, str] = {}

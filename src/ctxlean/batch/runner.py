@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ctxlean.batch import api, jobs
-from ctxlean.batch.costs import Prices, Usage, cost_usd, estimate
+from ctxlean.batch.costs import PriceBook, Usage, estimate, request_cost
 from ctxlean.batch.items import Item, ItemsError, read_items
 from ctxlean.batch.jobs import Chunk, Job
 from ctxlean.batch.progress import Progress, notice
@@ -48,10 +48,22 @@ def load_inputs(items_path: str | Path, template: PromptTemplate) -> list[Item]:
     return read_items(items_path, template.problem)
 
 
-def plan(items_path: str, prompt: str, model: str, max_tokens: int, prices: Prices,
+class UnknownModel(jobs.JobError):
+    """A model the price book cannot price: the job's cost could not be shown, so it is not submitted."""
+
+
+def plan(items_path: str, prompt: str, model: str, max_tokens: int, book: PriceBook,
          limits: Limits | None = None, max_attempts: int = 3) -> Job:
     """A new job (not yet saved or submitted): the items split into chunks within `limits`, and the
-    cost estimate. Raises ItemsError for bad input, before anything reaches the API."""
+    cost estimate. Raises ItemsError for bad input and UnknownModel, before anything reaches the API.
+
+    A model id is sent as given; a short alias (`haiku`) is replaced by the model the price book maps it to.
+    """
+    price = book.resolve(model)
+    if price is None:
+        raise UnknownModel(f"no prices for model {model!r}: use a model id from the pricing data, or price it "
+                           f'in your config ([pricing."{model}"] input = ..., output = ...)')
+    model = model if "claude-" in model else price.id
     template = PromptTemplate(prompt)
     items = load_inputs(items_path, template)
     job_id = jobs.new_job_id()
@@ -63,8 +75,8 @@ def plan(items_path: str, prompt: str, model: str, max_tokens: int, prices: Pric
         item = items[exc.index]
         raise ItemsError(items_path, [(item.line, f"item {item.id!r}: {exc.size:,} bytes as a request, over "
                                                   f"the {exc.limit:,}-byte batch limit")]) from None
-    est = estimate(estimate_tokens(template.prefix), [estimate_tokens(template.user_content(i)) for i in items],
-                   len(groups), max_tokens, prices)
+    est = estimate(book, model, estimate_tokens(template.prefix),
+                   [estimate_tokens(template.user_content(i)) for i in items], [len(g) for g in groups], max_tokens)
     return Job(job_id=job_id, items_path=str(Path(items_path).resolve()), items_sha256=_sha256(items_path),
                items_count=len(items), prompt=prompt, model=model, max_tokens=max_tokens,
                max_attempts=max_attempts, limits=dataclasses.asdict(limits or Limits()),
@@ -83,10 +95,10 @@ class Totals:
 class JobRun:
     """A loaded job with its inputs and an API client: the operations of `ctxlean batch`."""
 
-    def __init__(self, job: Job, client, prices: Prices | None = None, poll_interval: float = 15.0):
+    def __init__(self, job: Job, client, book: PriceBook, poll_interval: float = 15.0):
         self.job = job
         self.client = client
-        self.prices = prices
+        self.book = book
         self.poll_interval = poll_interval
         self.template = PromptTemplate(job.prompt)
         self._items: list[Item] | None = None
@@ -257,10 +269,10 @@ class JobRun:
         expired and canceled requests carry no usage and a retried item has one line (its last attempt)."""
         totals = Totals()
         for line in _read_lines(self.job.out):
+            usage = Usage.from_api(line.get("usage") or {})
             totals.counts[line["status"]] += 1
-            totals.usage += Usage.from_api(line.get("usage") or {})
-        if self.prices is not None:
-            totals.cost_usd = cost_usd(totals.usage, self.prices)
+            totals.usage += usage
+            totals.cost_usd += request_cost(self.book, self.job.model, usage) or 0.0
         return totals
 
     # -- status and cancel --------------------------------------------------------------------------
