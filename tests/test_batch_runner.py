@@ -288,3 +288,14 @@ def test_a_model_without_prices_is_refused_before_submitting(api, prompt, tmp_pa
     code, _, err = run_cli("batch", "submit", str(items), "--prompt", str(prompt), "--model", "gpt-x")
     assert code == 1 and "no prices for model 'gpt-x'" in err
     assert api.requests == [] and jobs.all_jobs() == []
+
+
+def test_one_process_at_a_time_collects_a_job(api, prompt, tmp_path):
+    items = write_items(tmp_path / "items.jsonl", 2)
+    job_id = submit(items, prompt)
+    with jobs.lock(job_id):  # as a `results` running in another terminal holds it
+        code, _, err = run_cli("batch", "results", job_id, "-o", str(tmp_path / "out.jsonl"), "--poll", POLL)
+    assert code == 1 and f"job {job_id} is in use by another `ctxlean batch` process" in err
+    assert not (tmp_path / "out.jsonl").exists()
+    code, _, err = run_cli("batch", "results", job_id, "-o", str(tmp_path / "out.jsonl"), "--poll", POLL)
+    assert code == 0, err

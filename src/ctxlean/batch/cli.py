@@ -96,7 +96,8 @@ def submit(args) -> int:
         api.require_api_key()
         job.save()
         run = _run(job)
-    submitted = run.submit_pending()
+    with jobs.lock(run.job.job_id):
+        submitted = run.submit_pending()
     print(f"submitted {submitted} batch(es); job file {run.job.path}", file=sys.stderr)
     print(run.job.job_id)
     return 0
@@ -143,7 +144,8 @@ def results(args) -> int:
     if not out:
         return _err("results needs -o OUT.jsonl")
     progress = Progress(run.job.items_count, f"job {run.job.job_id}")
-    totals = run.collect(out, progress)
+    with jobs.lock(run.job.job_id):
+        totals = run.collect(out, progress)
     progress.close()
     usage = totals.usage
     counts = ", ".join(f"{n:,} {status}" for status, n in sorted(totals.counts.items()))

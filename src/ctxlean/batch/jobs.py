@@ -10,10 +10,13 @@ Results are not kept here: the job's OUT file is their record (runner.collect re
 from __future__ import annotations
 
 import dataclasses
+import fcntl
 import json
 import os
 import secrets
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -50,7 +53,6 @@ class Job:
     limits: dict
     chunks: list[Chunk] = field(default_factory=list)
     created_at: float = field(default_factory=time.time)
-    canceled: bool = False
     out: str | None = None  # the OUT file results go to (set by the first `results`)
     estimate: dict | None = None
     version: int = VERSION
@@ -58,6 +60,15 @@ class Job:
     @property
     def path(self) -> Path:
         return job_path(self.job_id)
+
+    @property
+    def canceled(self) -> bool:
+        """Set by `cancel` as a marker file beside the job file, so a `results` process that holds the job
+        sees it at its next poll and no save of either process can undo it."""
+        return self.path.with_suffix(".canceled").exists()
+
+    def mark_canceled(self) -> None:
+        self.path.with_suffix(".canceled").touch(mode=0o600)
 
     def chunk(self, key: str) -> Chunk | None:
         return next((c for c in self.chunks if c.key == key), None)
@@ -83,6 +94,24 @@ class JobError(RuntimeError):
 
 class JobNotFound(JobError):
     pass
+
+
+@contextmanager
+def lock(job_id: str) -> Iterator[None]:
+    """Hold the job while submitting or collecting: two processes doing so would create batches twice or
+    write OUT twice. The kernel releases the lock when its process dies, so a crash never leaves it held."""
+    path = job_path(job_id).with_suffix(".lock")
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise JobError(f"job {job_id} is in use by another `ctxlean batch` process; wait for it or stop it") \
+                from None
+        yield
+    finally:
+        os.close(fd)
 
 
 def jobs_dir() -> Path:

@@ -289,19 +289,15 @@ class JobRun:
         return states
 
     def cancel(self) -> list[str]:
-        """Mark the job canceled (no more submits or retries) and cancel its unfinished batches; returns
-        the ids of the batches asked to cancel."""
-        self.job.canceled = True
-        self.job.save()
+        """Mark the job canceled (no more submits or retries, also for a `results` running elsewhere) and
+        cancel its unfinished batches; returns the ids of the batches asked to cancel."""
+        self.job.mark_canceled()
         asked = []
         for chunk in self.job.chunks:
             if chunk.batch_id and not chunk.ended:
-                batch = api.call(lambda c=chunk: self.client.messages.batches.cancel(c.batch_id),
-                                 f"canceling batch {chunk.batch_id}")
-                if batch.processing_status == "ended":
-                    chunk.ended = True
+                api.call(lambda c=chunk: self.client.messages.batches.cancel(c.batch_id),
+                         f"canceling batch {chunk.batch_id}")
                 asked.append(chunk.batch_id)
-        self.job.save()
         return asked
 
 
