@@ -5,6 +5,8 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import shutil
+import ssl
 import subprocess
 import sys
 import time
@@ -35,6 +37,7 @@ from ctxlean.fakeapi.script import (
     tool_result_for,
     tool_use,
 )
+from ctxlean.fakeapi.tls import self_signed_cert
 
 MODEL = "claude-opus-5-5"
 
@@ -267,3 +270,15 @@ def test_standalone_server_rejects_a_missing_script():
                           capture_output=True, text=True, env=python_env())
     assert proc.returncode == 2
     assert "cannot load script no_such_module:SCRIPT" in proc.stderr
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl CLI")
+def test_pages_are_also_served_over_https_with_a_self_signed_cert(tmp_path):
+    cert, key = self_signed_cert(tmp_path)
+    context = ssl.create_default_context(cafile=str(cert))
+    with FakeAnthropic(Script([]), pages={"doc.md": "# Title\nbody"}, tls=(cert, key)) as api:
+        with urllib.request.urlopen(api.https_url + "/pages/doc.md", context=context) as response:
+            page = response.read().decode()
+    assert api.https_url.startswith("https://127.0.0.1:") and api.https_url != api.url
+    assert page == "# Title\nbody"
+    assert api.requests[0]["rule"] == "page:doc.md"

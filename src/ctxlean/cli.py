@@ -15,6 +15,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "mcp": ("ctxlean.mcp_server.server", "run the MCP server (stdio): fetch_detail, search_details, ..."),
     "install": ("ctxlean.install", "install the Claude Code plugin (user scope, or --project)"),
     "uninstall": ("ctxlean.install", "remove the plugin and undo what install changed"),
+    "budget": ("ctxlean.budget_command", "the current session's context use against the budget"),
     "batch": ("ctxlean.batch.cli", "bulk prompts via Message Batches: submit, status, results, cancel"),
 }
 

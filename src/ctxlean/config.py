@@ -32,6 +32,16 @@ class Config:
     summary_budget_tokens: int = 400
     # Upper bound for one fetch_detail answer.
     fetch_budget_tokens: int = 2000
+    # The context budget (tokens): Claude Code compacts here (`ctxlean install --project` sets it up), and
+    # offloading tightens as the context fills towards it. 160k is 80% of a 200k window and well inside a 1M one.
+    context_budget_tokens: int = 160_000
+    # Fractions of the budget: past the soft mark thresholds start tightening and PostToolUse tells the
+    # model the budget state; at the hard mark they reach their tightest (see ctxlean.budget.limits_at).
+    budget_soft_mark: float = 0.6
+    budget_hard_mark: float = 0.85
+    # A Read without a limit of a file bigger than this (tokens, tightening with the fill) is rewritten to
+    # a bounded read, with a note on how to read the rest.
+    read_max_tokens: int = 10_000
     # Tools whose outputs may be offloaded (globs on the tool name).
     offload_tools: tuple = ("Bash", "Read", "Grep", "Glob", "WebFetch", "mcp__*")
     # Per-tool overrides: {glob: {setting: value}}.
@@ -136,4 +146,10 @@ def load(project_dir: str | None = None, environ: dict | None = None) -> Config:
         _apply(values, _read_toml(path), path)
     _apply(values, {name: env[f"CTXLEAN_{name.upper()}"] for name in FIELDS
                     if f"CTXLEAN_{name.upper()}" in env and name != "tools"}, "environment")
-    return Config(**values)
+    cfg = Config(**values)
+    if not 0 < cfg.budget_soft_mark < cfg.budget_hard_mark <= 1:
+        raise ConfigError(f"budget marks must satisfy 0 < budget_soft_mark < budget_hard_mark <= 1, got "
+                          f"{cfg.budget_soft_mark} and {cfg.budget_hard_mark}")
+    if cfg.context_budget_tokens <= 0:
+        raise ConfigError(f"context_budget_tokens must be positive, got {cfg.context_budget_tokens}")
+    return cfg

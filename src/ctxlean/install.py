@@ -3,7 +3,9 @@
 Install registers this package's marketplace (`claude plugin marketplace add`), installs the plugin
 (`claude plugin install ctxlean@ctxlean`, user or project scope), and records the absolute path of this
 Python and package in the plugin's data dir, where the plugin's shim finds them even when Claude Code runs
-without the virtualenv activated. Everything install changed is recorded, and uninstall undoes exactly that.
+without the virtualenv activated. With --project it also sets the project's Claude Code settings (`env` in
+.claude/settings.json) so that auto-compaction fires at the configured context budget. Everything install
+changed is recorded, and uninstall undoes exactly that.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from ctxlean import config
+from ctxlean.budget import AUTOCOMPACT_VARS, autocompact_env
 from ctxlean.paths import plugin_data_dir
 
 PLUGIN = "ctxlean@ctxlean"
@@ -29,15 +33,20 @@ class InstallError(RuntimeError):
 
 def find_claude(explicit: str | None = None) -> str:
     """The Claude Code CLI: --claude, $CTXLEAN_CLAUDE, `claude` on PATH, else the one claude-agent-sdk bundles."""
-    for candidate in (explicit, os.environ.get("CTXLEAN_CLAUDE"), shutil.which("claude")):
+    for candidate in (explicit, os.environ.get("CTXLEAN_CLAUDE"), shutil.which("claude"), bundled_claude()):
         if candidate:
-            return candidate
+            return str(candidate)
+    raise InstallError("Claude Code CLI not found: install it, put `claude` on PATH, or pass --claude PATH")
+
+
+def bundled_claude() -> Path | None:
+    """The Claude Code CLI that claude-agent-sdk bundles, if that package is installed."""
     spec = importlib.util.find_spec("claude_agent_sdk")
     if spec and spec.origin:
         bundled = Path(spec.origin).parent / "_bundled" / "claude"
         if bundled.exists():
-            return str(bundled)
-    raise InstallError("Claude Code CLI not found: install it, put `claude` on PATH, or pass --claude PATH")
+            return bundled
+    return None
 
 
 def marketplace_dir() -> Path:
@@ -97,6 +106,71 @@ def write_launcher() -> Path:
     return path
 
 
+def _settings_path(project: Path) -> Path:
+    return project / ".claude" / "settings.json"
+
+
+def _read_settings(path: Path) -> dict:
+    try:
+        settings = json.loads(path.read_text())
+    except FileNotFoundError:
+        return {}
+    except ValueError as exc:
+        raise InstallError(f"{path} is not valid JSON ({exc}); fix it and run again") from exc
+    if not isinstance(settings, dict):
+        raise InstallError(f"{path} does not hold a JSON object")
+    return settings
+
+
+def _write_settings(path: Path, settings: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(settings, indent=2) + "\n")
+    os.replace(tmp, path)
+
+
+def set_compaction_env(project: Path, done: dict) -> str:
+    """Make Claude Code compact at the budget: write the autocompact variables into the project's settings
+    `env`, recording in `done` the values found before the first install so uninstall can put them back."""
+    budget_tokens = config.load(str(project)).context_budget_tokens
+    wanted = autocompact_env(budget_tokens)
+    path = _settings_path(project)
+    settings = _read_settings(path)
+    env = settings.setdefault("env", {})
+    record = done.setdefault("settings_env", {"path": str(path), "previous": {}, "written": {}})
+    for name in AUTOCOMPACT_VARS:
+        record["previous"].setdefault(name, env.get(name))
+        if name in wanted:
+            env[name] = wanted[name]
+        else:
+            env.pop(name, None)
+        record["written"][name] = wanted.get(name)
+    _write_settings(path, settings)
+    return f"auto-compaction at the {budget_tokens:,}-token budget set in {path} ({', '.join(wanted)})"
+
+
+def restore_compaction_env(record: dict) -> str:
+    """Put back the settings values install replaced, unless someone changed them since."""
+    path = Path(record["path"])
+    settings = _read_settings(path)
+    env = settings.get("env") if isinstance(settings.get("env"), dict) else {}
+    kept = []
+    for name, written in record["written"].items():
+        if env.get(name) != written:
+            kept.append(name)  # changed after install: the new value is someone's choice, leave it
+            continue
+        previous = record["previous"].get(name)
+        if previous is None:
+            env.pop(name, None)
+        else:
+            env[name] = previous
+    if "env" in settings and not env:
+        del settings["env"]
+    _write_settings(path, settings)
+    note = f" (left {', '.join(kept)}: changed since install)" if kept else ""
+    return f"auto-compaction settings restored in {path}{note}"
+
+
 def install(scope: str, project: Path, claude: str) -> list[str]:
     key = scope if scope == "user" else f"project:{project}"
     state = _load_state()
@@ -110,9 +184,14 @@ def install(scope: str, project: Path, claude: str) -> list[str]:
         raise InstallError(f"claude plugin install failed: {installed.get('message')}")
     done.setdefault("plugin_installed", "already installed" not in installed.get("message", ""))
     launcher = write_launcher()
-    state[key] = done
-    _save_state(state)
-    return [added["message"], installed["message"], f"ctxlean launcher recorded in {launcher}"]
+    messages = [added["message"], installed["message"], f"ctxlean launcher recorded in {launcher}"]
+    try:
+        if scope == "project":
+            messages.append(set_compaction_env(project, done))
+    finally:  # what was done so far must be recorded, or uninstall could not undo it
+        state[key] = done
+        _save_state(state)
+    return messages
 
 
 def uninstall(scope: str, project: Path, claude: str) -> list[str]:
@@ -122,6 +201,8 @@ def uninstall(scope: str, project: Path, claude: str) -> list[str]:
     if done is None:
         return [f"ctxlean was not installed by `ctxlean install` in {key} scope; nothing to undo"]
     messages = []
+    if done.get("settings_env"):
+        messages.append(restore_compaction_env(done["settings_env"]))
     if done.get("plugin_installed"):
         # --keep-data: the payload store lives in the plugin's data dir; handles in old sessions stay valid.
         result = _claude(claude, "uninstall", PLUGIN, "--scope", scope, "--keep-data", cwd=project)
@@ -151,7 +232,7 @@ def main(argv: list[str]) -> int:
         action = install if command == "install" else uninstall
         for message in action(scope, Path.cwd(), claude):
             print(message)
-    except (InstallError, OSError, subprocess.TimeoutExpired) as exc:
+    except (InstallError, config.ConfigError, OSError, subprocess.TimeoutExpired) as exc:
         print(f"ctxlean {command}: {exc}", file=sys.stderr)
         return 1
     return 0

@@ -10,6 +10,7 @@ from batch_helpers import BOOK, echo_script
 
 from ctxlean.batch.costs import Usage, request_cost
 from ctxlean.fakeapi import FakeAnthropic
+from ctxlean.fakeapi.claude import claude_env, claude_executable
 from ctxlean.fakeapi.messages import input_tokens_for, output_tokens_for
 from ctxlean.fakeapi.script import last_user_text, text
 from ctxlean.fanout import AgentSDKSteps, Step, run_graph
@@ -23,9 +24,8 @@ def test_agent_sdk_steps_run_the_graph_with_their_models_and_inputs(tmp_path):
 
     home = tmp_path / "home"  # the test's own HOME (tests/conftest.py)
     with FakeAnthropic(echo_script()) as api:
-        options = ClaudeAgentOptions(cwd=str(tmp_path), tools=[], env={
-            "HOME": str(home), "ANTHROPIC_BASE_URL": api.url, "ANTHROPIC_API_KEY": "dummy",
-            "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1"})
+        options = ClaudeAgentOptions(cwd=str(tmp_path), tools=[], cli_path=claude_executable(),
+                                     env=claude_env(home, api.url))
         steps = [
             Step("x", "[step x] list the facts"),
             Step("y", "[step y] list the risks"),

@@ -174,6 +174,12 @@ def tool_use_names(body: dict) -> dict[str, str]:
             for b in _blocks(m) if b.get("type") == "tool_use"}
 
 
+def results_for(body: dict, tool_name: str) -> list[str]:
+    """Texts of every tool_result answering a call of `tool_name`, oldest first."""
+    names = tool_use_names(body)
+    return [tool_result_text(b) for b in tool_results(body) if names.get(b.get("tool_use_id")) == tool_name]
+
+
 def find_handle(body: dict) -> str | None:
     """The first ctxlean handle in the last tool result, if any."""
     found = HANDLE_RE.search(last_tool_result_text(body) or "")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import ssl
 import threading
 import time
 import traceback
@@ -34,7 +35,9 @@ class FakeAnthropic:
     """The server, running in a daemon thread from construction (or __enter__) until stop()."""
 
     def __init__(self, script: Script, log_path: str | Path | None = None, pages: dict | None = None,
-                 usage: Usage = messages.usage_for, port: int = 0):
+                 usage: Usage = messages.usage_for, port: int = 0, tls: tuple[Path, Path] | None = None):
+        """tls=(cert, key) also serves every route over HTTPS at `https_url` (WebFetch upgrades http
+        URLs to https, so pages for it must come from there; see tls.self_signed_cert)."""
         self.script = script
         self.pages: dict[str, str | bytes] = dict(pages or {})
         self.usage = usage
@@ -42,18 +45,33 @@ class FakeAnthropic:
         self.requests: list[dict] = []
         self._lock = threading.Lock()
         self._seq = 0
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", port), _handler_for(self))
-        self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever, name="fake-anthropic", daemon=True)
-        self._thread.start()
+        self._servers = [self._listen(port)]
+        if tls:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(*tls)
+            self._servers.append(self._listen(0, context))
+
+    def _listen(self, port: int, context: ssl.SSLContext | None = None) -> ThreadingHTTPServer:
+        httpd = ThreadingHTTPServer(("127.0.0.1", port), _handler_for(self))
+        httpd.daemon_threads = True
+        if context:
+            httpd.socket = context.wrap_socket(httpd.socket, server_side=True)
+        threading.Thread(target=httpd.serve_forever, name="fake-anthropic", daemon=True).start()
+        return httpd
 
     @property
     def port(self) -> int:
-        return self._httpd.server_address[1]
+        return self._servers[0].server_address[1]
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def https_url(self) -> str:
+        if len(self._servers) < 2:
+            raise RuntimeError("this FakeAnthropic was started without tls=(cert, key)")
+        return f"https://127.0.0.1:{self._servers[1].server_address[1]}"
 
     def model_requests(self) -> list[dict]:
         """The logged POST /v1/messages requests (the model turns), oldest first."""
@@ -61,9 +79,9 @@ class FakeAnthropic:
             return [r for r in self.requests if r["method"] == "POST" and r["path"] == "/v1/messages"]
 
     def stop(self) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        self._thread.join(5)
+        for httpd in self._servers:
+            httpd.shutdown()
+            httpd.server_close()
 
     def __enter__(self) -> FakeAnthropic:
         return self

@@ -1,7 +1,8 @@
 """Claude Code hook events, one module each: `ctxlean hook <event>` reads the event JSON on stdin.
 
-Each handler module exposes `handle(event: dict) -> dict | None`; a dict is printed as the hook's JSON
-answer, None prints nothing. Any failure is logged and the hook exits 0 with no output, so the session
+Each handler module exposes `handle(event: dict) -> dict | str | None`; a dict is printed as the hook's
+JSON answer, a str as plain text (PreCompact: Claude Code joins it into the compaction's instructions),
+None prints nothing. Any failure is logged and the hook exits 0 with no output, so the session
 goes on with Claude Code's own behaviour (fail open).
 """
 
@@ -13,7 +14,10 @@ import sys
 
 # event argument -> (module, when Claude Code calls it)
 HANDLERS: dict[str, tuple[str, str]] = {
-    "post-tool-use": ("ctxlean.hooks.post_tool_use", "after a tool ran: offload a big output"),
+    "pre-tool-use": ("ctxlean.hooks.pre_tool_use", "before a tool runs: bound a Read that would blow the budget"),
+    "post-tool-use": ("ctxlean.hooks.post_tool_use", "after a tool ran: offload a big output, note the budget"),
+    "pre-compact": ("ctxlean.hooks.pre_compact", "before a compaction: tell it to keep the live handles"),
+    "session-start": ("ctxlean.hooks.session_start", "after a compaction or resume: re-inject the handle index"),
 }
 
 
@@ -27,6 +31,8 @@ def run(event_name: str, raw: bytes) -> str:
             raise ValueError(f"hook input is {type(event).__name__}, not an object")
         module = importlib.import_module(HANDLERS[event_name][0])
         answer = module.handle(event)
+        if isinstance(answer, str):
+            return answer
         return json.dumps(answer, ensure_ascii=False) if answer else ""
     except Exception as exc:  # fail open: the original tool output reaches the model
         log_error(f"hook {event_name} failed", exc)

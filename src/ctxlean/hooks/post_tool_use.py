@@ -1,15 +1,22 @@
 """PostToolUse: replace a big tool output with a summary and a handle; small outputs pass untouched.
 
-Runs on every tool call, so the pass-through path (the common case) decides from the output's size alone
-and imports the summarizers and the store only when there is something to offload.
+Runs on every tool call, so the pass-through path (the common case) decides from the output's size and
+the context's fill alone, and imports the summarizers and the store only when there is something to
+offload. The threshold and summary size tighten as the context fills its budget (ctxlean.budget.limits_at);
+past the soft mark the answer also carries a one-line budget note, which Claude Code gives the model as
+additional context after the tool result.
 """
 
 from __future__ import annotations
 
-from ctxlean import config
+from ctxlean import budget, config
 from ctxlean.hooks.tool_output import extract
 from ctxlean.paths import project_of
 from ctxlean.tokens import tokens_for_bytes
+
+# ctxlean's own tools (plugin server, SDK in-process server): their answers are already bounded slices of
+# stored payloads; offloading them again would hide exactly what the model asked for.
+OWN_TOOL_PREFIXES = ("mcp__plugin_ctxlean_ctxlean__", "mcp__ctxlean__")
 
 
 def handle(event: dict) -> dict | None:
@@ -21,13 +28,26 @@ def handle(event: dict) -> dict | None:
     if not cfg.offloads(tool):
         return None
     output = extract(tool, event.get("tool_response"))
-    if output is None or tokens_for_bytes(output.full_size()) <= cfg.for_tool(tool).offload_threshold_tokens:
+    if output is None:
         return None
-    from ctxlean.offload import offload
+    transcript = budget.transcript_for(event)
+    use = budget.context_use(transcript) if transcript else None
+    fill = use.tokens / cfg.context_budget_tokens if use else 0.0
+    call_cfg = budget.tightened(cfg, tool, fill)
+    shown_tokens = tokens_for_bytes(output.full_size())
+    answer: dict = {}
+    if shown_tokens > call_cfg.offload_threshold_tokens and not tool.startswith(OWN_TOOL_PREFIXES):
+        from ctxlean.offload import offload
 
-    tool_input = event.get("tool_input") if isinstance(event.get("tool_input"), dict) else None
-    done = offload(output, tool=tool, tool_input=tool_input, project=project, cfg=cfg,
-                   session_id=event.get("session_id"), agent_id=event.get("agent_id"))
-    if done is None:
-        return None
-    return {"hookSpecificOutput": {"hookEventName": "PostToolUse", "updatedToolOutput": output.replace(done.text)}}
+        tool_input = event.get("tool_input") if isinstance(event.get("tool_input"), dict) else None
+        done = offload(output, tool=tool, tool_input=tool_input, project=project, cfg=call_cfg,
+                       session_id=event.get("session_id"), agent_id=event.get("agent_id"))
+        if done is not None:
+            answer["updatedToolOutput"] = output.replace(done.text)
+            shown_tokens = done.summary_tokens
+    if use is not None:
+        # The state once this output is in: the transcript does not hold it yet when the hook runs.
+        state = budget.state_of(use.tokens + shown_tokens, cfg)
+        if state.zone != "ok":
+            answer["additionalContext"] = budget.budget_note(state, budget.limits_at(state.fill, cfg))
+    return {"hookSpecificOutput": {"hookEventName": "PostToolUse", **answer}} if answer else None

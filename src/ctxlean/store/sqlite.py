@@ -221,6 +221,16 @@ class SqliteStore:
             (project, limit)).fetchall()
         return [PayloadInfo(h, project, t, k, d, s, n, c) for h, t, k, d, s, n, c in rows]
 
+    def session_handles(self, project: str, session_id: str, agent_id: str | None = None,
+                        limit: int = 40) -> list[PayloadInfo]:
+        """Handles offloaded in one session by one agent (None: the main agent), last offloaded first."""
+        rows = self.db.execute(
+            "SELECT p.handle, p.tool, p.kind, p.description, b.size, b.lines, p.created, MAX(l.id) AS last"
+            " FROM ledger l JOIN payloads p ON p.project = l.project AND p.handle = l.handle"
+            " JOIN blobs b ON b.id = p.blob_id WHERE l.session_id = ? AND l.project = ? AND l.agent_id IS ?"
+            " GROUP BY p.handle ORDER BY last DESC LIMIT ?", (session_id, project, agent_id, limit)).fetchall()
+        return [PayloadInfo(h, project, t, k, d, s, n, c) for h, t, k, d, s, n, c, _ in rows]
+
     def search(self, project: str, query: str, limit: int = 10) -> list[tuple[PayloadInfo, str]]:
         """Full-text search over this project's payloads: (info, snippet) best first."""
         rows = self.db.execute(
