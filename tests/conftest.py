@@ -1,10 +1,6 @@
-import json
 import os
-from pathlib import Path
 
 import pytest
-
-FIXTURES = Path(__file__).parent / "fixtures"
 
 
 @pytest.fixture(autouse=True)
@@ -20,7 +16,3 @@ def isolated_env(tmp_path, monkeypatch):
         if name.startswith(("CLAUDE", "CTXLEAN_")) and name != "CTXLEAN_STORE":
             monkeypatch.delenv(name)
     return tmp_path
-
-
-def load_sample(name: str) -> dict:
-    return json.loads((FIXTURES / "samples" / name).read_text())

@@ -4,7 +4,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES
+from support import FIXTURES
 
 from ctxlean import budget, config
 from ctxlean.tokens import estimate_tokens
@@ -101,7 +101,7 @@ def test_missing_transcript_and_empty_transcript(tmp_path):
 
 def test_subagent_transcript_lives_beside_the_session(tmp_path):
     # Hooks inside a subagent get the main transcript_path plus agent_id (captured in s5_plugin).
-    from conftest import load_sample
+    from support import load_sample
 
     event = load_sample("pre_bash_subagent.json")
     main = Path(event["transcript_path"])

@@ -6,7 +6,7 @@ import shutil
 import subprocess
 import sys
 
-from conftest import FIXTURES
+from support import FIXTURES
 
 from ctxlean import budget_command
 

@@ -5,7 +5,7 @@ import re
 import subprocess
 import sys
 
-from conftest import load_sample
+from support import load_sample
 
 from ctxlean.hooks import run
 from ctxlean.store import open_store
@@ -120,7 +120,7 @@ def test_hook_path_imports_only_the_standard_library():
             "run('post-tool-use', open(sys.argv[1], 'rb').read()); "
             "heavy = {'mcp', 'anthropic', 'claude_agent_sdk', 'pydantic', 'rich', 'orjson', 'httpx'}; "
             "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in heavy)))")
-    from conftest import FIXTURES
+    from support import FIXTURES
     proc = subprocess.run([sys.executable, "-c", code, str(FIXTURES / "samples" / "post_bash_medium.json")],
                           capture_output=True, text=True, check=True)
     assert json.loads(proc.stdout) == []

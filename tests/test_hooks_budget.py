@@ -7,8 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import FIXTURES, load_sample
+from support import FIXTURES, load_sample
 
+from ctxlean import config
 from ctxlean.hooks import run
 from ctxlean.tokens import estimate_tokens
 
@@ -57,7 +58,7 @@ def test_read_of_a_huge_file_becomes_a_bounded_read_with_a_note(tmp_path):
     assert new["file_path"] == event["tool_input"]["file_path"] and 100 < new["limit"] <= 2000
     lines = Path(new["file_path"]).read_text().splitlines(keepends=True)[:new["limit"]]
     numbered = "".join(f"{i + 1}\t{line}" for i, line in enumerate(lines))
-    assert estimate_tokens(numbered) <= 10_000  # what Read brings back fits the read cap
+    assert estimate_tokens(numbered) <= config.Config().read_max_tokens  # what Read brings back fits the cap
     note = out["additionalContext"]
     assert f"lines 1-{new['limit']:,}" in note and f"offset={new['limit'] + 1} limit={new['limit']}" in note
 

@@ -41,7 +41,7 @@ class Config:
     budget_hard_mark: float = 0.85
     # A Read without a limit of a file bigger than this (tokens, tightening with the fill) is rewritten to
     # a bounded read, with a note on how to read the rest.
-    read_max_tokens: int = 10_000
+    read_max_tokens: int = 25_000
     # Tools whose outputs may be offloaded (globs on the tool name).
     offload_tools: tuple = ("Bash", "Read", "Grep", "Glob", "WebFetch", "mcp__*")
     # Per-tool overrides: {glob: {setting: value}}.
