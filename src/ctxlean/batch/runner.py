@@ -211,6 +211,7 @@ class JobRun:
         retrying = set(retry_chunk.items) if retry_chunk else set()
         retry: list[int] = []
         seen: set[int] = set()
+        may_retry = retry_chunk is None and chunk.attempt < self.job.max_attempts and not self.job.canceled
         for response in self.client.messages.batches.results(chunk.batch_id):
             try:
                 index = index_of(self.job.job_id, response.custom_id)
@@ -221,7 +222,7 @@ class JobRun:
             if item.id in written or index in retrying:
                 continue
             result = response.result
-            if retry_chunk is None and self._retryable(result, chunk):
+            if may_retry and _retryable(result):
                 retry.append(index)
                 continue
             _write(fh, result_line(item, result, chunk.attempt), written, item.id)
@@ -237,13 +238,6 @@ class JobRun:
             self.job.chunks.append(Chunk(chunk.retry_key, sorted(retry), attempt=chunk.attempt + 1))
         chunk.collected = True
         self.job.save()
-
-    def _retryable(self, result, chunk: Chunk) -> bool:
-        if self.job.canceled or chunk.attempt >= self.job.max_attempts:
-            return False
-        if result.type == "expired":
-            return True
-        return result.type == "errored" and result.error.error.type not in FINAL_ERRORS
 
     def _cancel_unsubmitted(self, fh, written: set[str]) -> None:
         for chunk in self.job.chunks:
@@ -299,6 +293,10 @@ class JobRun:
                          f"canceling batch {chunk.batch_id}")
                 asked.append(chunk.batch_id)
         return asked
+
+
+def _retryable(result) -> bool:
+    return result.type == "expired" or (result.type == "errored" and result.error.error.type not in FINAL_ERRORS)
 
 
 def result_line(item: Item, result, attempts: int) -> dict:
