@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 
 from ctxlean.batch import api, costs, jobs
 from ctxlean.batch.costs import Estimate, describe
@@ -78,7 +79,10 @@ def submit(args) -> int:
     from ctxlean.batch import runner
 
     if args.resume:
-        run = _run(jobs.load(args.resume))
+        job_id = jobs.load(args.resume).job_id
+        with jobs.lock(job_id):
+            run = _run(jobs.load(job_id))  # loaded again under the lock: the last holder may have changed it
+            submitted = run.submit_pending()
     else:
         if not args.items or not args.prompt:
             return _err("submit needs ITEMS.jsonl and --prompt PROMPT (or --resume JOB)")
@@ -96,8 +100,8 @@ def submit(args) -> int:
         api.require_api_key()
         job.save()
         run = _run(job)
-    with jobs.lock(run.job.job_id):
-        submitted = run.submit_pending()
+        with jobs.lock(job.job_id):
+            submitted = run.submit_pending()
     print(f"submitted {submitted} batch(es); job file {run.job.path}", file=sys.stderr)
     print(run.job.job_id)
     return 0
@@ -125,8 +129,6 @@ def status(args) -> int:
 
 
 def _wait(run, poll: float) -> None:
-    import time
-
     progress = Progress(run.job.items_count, f"job {run.job.job_id}")
     while True:
         states = run.batch_states()
@@ -139,14 +141,15 @@ def _wait(run, poll: float) -> None:
 
 
 def results(args) -> int:
-    run = _run(jobs.load(args.job), args.poll)
-    out = args.out or run.job.out
-    if not out:
-        return _err("results needs -o OUT.jsonl")
-    progress = Progress(run.job.items_count, f"job {run.job.job_id}")
-    with jobs.lock(run.job.job_id):
+    job_id = jobs.load(args.job).job_id
+    with jobs.lock(job_id):
+        run = _run(jobs.load(job_id), args.poll)  # loaded again under the lock: the last holder may have changed it
+        out = args.out or run.job.out
+        if not out:
+            return _err("results needs -o OUT.jsonl")
+        progress = Progress(run.job.items_count, f"job {run.job.job_id}")
         totals = run.collect(out, progress)
-    progress.close()
+        progress.close()
     usage = totals.usage
     counts = ", ".join(f"{n:,} {status}" for status, n in sorted(totals.counts.items()))
     print(f"job {run.job.job_id}: {sum(totals.counts.values()):,} items -> {run.job.out}: {counts}")

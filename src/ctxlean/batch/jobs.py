@@ -3,8 +3,8 @@
 One JSON file per job in `ctxlean.paths.data_dir()/batches/<job>.json`, rewritten atomically (temp file,
 fsync, rename) at every state change, so a crash leaves either the old state or the new one. Items are
 split into chunks, one Message Batch each; a chunk records `creating_since` *before* the create call and
-its batch id right after, so a process killed inside the call is noticed on resume (see runner.adopt).
-Results are not kept here: the job's OUT file is their record (runner.collect reads it back on resume).
+its batch id right after, so a process killed inside the call is noticed on resume (JobRun._adopt).
+Results are not kept here: the job's OUT file is their record (JobRun.collect reads it back on resume).
 """
 
 from __future__ import annotations
