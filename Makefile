@@ -24,3 +24,9 @@ lint: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
+
+# The savings benchmark (issue 9): real trajectories through the real Claude Code CLI, with and without
+# ctxlean and context-mode (installed with npm into benchmarks/savings/.context-mode); writes
+# benchmarks/README.md. BENCH_ARGS e.g. `--arms none,ctxlean --only fix_tests`.
+bench: $(STAMP)
+	$(BIN)/python benchmarks/savings/bench.py $(BENCH_ARGS)

@@ -16,6 +16,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "install": ("ctxlean.install", "install the Claude Code plugin (user scope, or --project)"),
     "uninstall": ("ctxlean.install", "remove the plugin and undo what install changed"),
     "budget": ("ctxlean.budget_command", "the current session's context use against the budget"),
+    "routing-eval": ("ctxlean.routing_eval", "agreement and cost of the Haiku agents vs a reference model"),
+    "demo": ("ctxlean.demo", "run the real Claude Code CLI on a scripted task, without and with ctxlean"),
     "batch": ("ctxlean.batch.cli", "bulk prompts via Message Batches: submit, status, results, cancel"),
 }
 

@@ -8,6 +8,13 @@ overrides live in tables keyed by tool name or glob, e.g.
     offload_threshold_tokens = 4000
 
 Every field can be set from the environment as CTXLEAN_<FIELD>, e.g. CTXLEAN_OFFLOAD_THRESHOLD_TOKENS=800.
+
+The routing policy (which model runs each kind of step, see ctxlean.routing) is overridden per step:
+
+    [routing]
+    classify = "sonnet"
+
+or CTXLEAN_ROUTING="classify=sonnet,format=haiku".
 """
 
 from __future__ import annotations
@@ -46,6 +53,8 @@ class Config:
     offload_tools: tuple = ("Bash", "Read", "Grep", "Glob", "WebFetch", "mcp__*")
     # Per-tool overrides: {glob: {setting: value}}.
     tools: dict = {}
+    # Routing overrides: {step kind: model alias}; defaults in data/routing.toml (ctxlean.routing).
+    routing: dict = {}
 
     def __init__(self, **values):
         for name, default in FIELDS.items():
@@ -101,11 +110,32 @@ def _coerce(name: str, value, where: str):
         raise ConfigError(f"{where}: {name} = {value!r}: {exc}") from exc
 
 
+def _routing(value, where: str) -> dict:
+    """A [routing] table or a "kind=model,..." string, checked against the policy's step kinds."""
+    from ctxlean.routing import step_kinds
+
+    if isinstance(value, str):
+        pairs = [part.split("=", 1) for part in value.split(",") if part.strip()]
+        if any(len(pair) != 2 for pair in pairs):
+            raise ConfigError(f'{where}: routing = {value!r}: expected "kind=model,kind=model"')
+        value = {kind.strip(): model.strip() for kind, model in pairs}
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where}: [routing] must be a table of step kind = model")
+    for kind, model in value.items():
+        if kind not in step_kinds():
+            raise ConfigError(f"{where}: routing: unknown step kind {kind!r} (known: {', '.join(step_kinds())})")
+        if not isinstance(model, str) or not model.strip():
+            raise ConfigError(f"{where}: routing.{kind} = {model!r}: expected a model alias, 'inherit' or an id")
+    return {kind: model.strip() for kind, model in value.items()}
+
+
 def _apply(values: dict, source: dict, where: str) -> None:
     for key, value in source.items():
         if key not in FIELDS:
             raise ConfigError(f"{where}: unknown setting {key!r} (known: {', '.join(FIELDS)})")
-        if key == "tools":
+        if key == "routing":
+            values.setdefault("routing", {}).update(_routing(value, where))
+        elif key == "tools":
             for pattern, overrides in _coerce(key, value, where).items():
                 if not isinstance(overrides, dict):
                     raise ConfigError(f"{where}: [tools.{pattern!r}] must be a table")

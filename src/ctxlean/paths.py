@@ -13,6 +13,10 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 PLUGIN_ID = "ctxlean-ctxlean"  # <plugin>-<marketplace>: the name Claude Code gives the plugin's data dir
+# How ctxlean's MCP tools are named: mcp__plugin_<plugin>_<server>__<tool> when Claude Code runs the plugin,
+# mcp__<server>__<tool> for the Agent SDK's in-process server (ctxlean.sdk).
+PLUGIN_TOOL_PREFIX = "mcp__plugin_ctxlean_ctxlean__"
+SDK_TOOL_PREFIX = "mcp__ctxlean__"
 
 
 def claude_config_dir() -> Path:

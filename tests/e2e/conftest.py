@@ -7,26 +7,28 @@ reach past 127.0.0.1.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-import ctxlean
 from ctxlean.fakeapi import FakeAnthropic, Script
-from ctxlean.fakeapi.claude import ClaudeRun, claude_executable, isolate_network, run_claude
+from ctxlean.fakeapi.claude import ClaudeRun, claude_executable, install_ctxlean, isolate_network, run_claude
 
 # Resolved at import: the root conftest clears CTXLEAN_* variables before every test.
 CLAUDE = claude_executable()
-SRC = Path(ctxlean.__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="session", autouse=True)
 def loopback_only() -> bool:
     return isolate_network()
+
+
+@pytest.fixture(autouse=True)
+def pinned_claude(isolated_env, monkeypatch) -> str:
+    """Every run (and `ctxlean install`) uses the same CLI: the bundled one, or $CTXLEAN_CLAUDE."""
+    monkeypatch.setenv("CTXLEAN_CLAUDE", CLAUDE)
+    return CLAUDE
 
 
 @pytest.fixture
@@ -44,20 +46,13 @@ def plain_home(tmp_path) -> Path:
     return home
 
 
-def install_ctxlean(home: Path, project: Path) -> None:
-    """`ctxlean install` (user scope) run as a user runs it, with this checkout's package."""
-    env = {"HOME": str(home), "PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8",
-           "CTXLEAN_CLAUDE": CLAUDE, "PYTHONPATH": str(SRC)}
-    proc = subprocess.run([sys.executable, "-m", "ctxlean", "install"], cwd=project, env=env,
-                          capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 0, f"ctxlean install failed:\n{proc.stdout}\n{proc.stderr}"
-
-
 @pytest.fixture
 def ctxlean_home(tmp_path, project) -> Path:
+    """A HOME where `ctxlean install` (user scope) ran, as a user runs it."""
     home = tmp_path / "ctxlean-home"
     home.mkdir()
-    install_ctxlean(home, project)
+    proc = install_ctxlean(home, project)
+    assert proc.returncode == 0, f"ctxlean install failed:\n{proc.stdout}\n{proc.stderr}"
     return home
 
 
@@ -66,12 +61,12 @@ Session = Callable[..., tuple[ClaudeRun, FakeAnthropic]]
 
 @pytest.fixture
 def session(project) -> Session:
-    """session(script, home=..., args=[...], env={...}, pages={...}) runs one `claude -p` session in the
-    project against a fresh fake API and returns (the run, the stopped API with its request log)."""
+    """session(script, home=..., args=[...], env={...}) runs one `claude -p` session in the project
+    against a fresh fake API and returns (the run, the stopped API with its request log)."""
 
-    def run(script: Script, *, home: Path, prompt: str = "Please do the task.", args=(), env=None,
-            pages=None) -> tuple[ClaudeRun, FakeAnthropic]:
-        with FakeAnthropic(script, log_path=home / "requests.jsonl", pages=pages) as api:
+    def run(script: Script, *, home: Path, prompt: str = "Please do the task.", args=(),
+            env=None) -> tuple[ClaudeRun, FakeAnthropic]:
+        with FakeAnthropic(script, log_path=home / "requests.jsonl") as api:
             result = run_claude(prompt, home=home, cwd=project, base_url=api.url, args=list(args), env=env)
         assert result.result is not None, f"no result event (rc={result.rc}):\n{result.stderr[-2000:]}"
         return result, api

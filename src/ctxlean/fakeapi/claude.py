@@ -108,6 +108,17 @@ def run_claude(prompt: str, *, home: Path, cwd: Path, base_url: str, args: list[
     return ClaudeRun(proc.returncode, events, result, debug, stderr, wall)
 
 
+def install_ctxlean(home: Path, cwd: Path) -> subprocess.CompletedProcess:
+    """Run `ctxlean install` (user scope) into `home` the way a user runs it, with this ctxlean package
+    and the CLI that run_claude uses. Returns the finished process (check its returncode)."""
+    import ctxlean
+
+    env = {"HOME": str(home), "PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8",
+           "CTXLEAN_CLAUDE": claude_executable(), "PYTHONPATH": str(Path(ctxlean.__file__).resolve().parents[1])}
+    return subprocess.run([sys.executable, "-m", "ctxlean", "install"], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=120)
+
+
 CLONE_NEWNET = 0x40000000
 SIOCGIFFLAGS, SIOCSIFFLAGS, IFF_UP = 0x8913, 0x8914, 0x1
 _isolation: bool | None = None

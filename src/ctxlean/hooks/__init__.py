@@ -15,26 +15,41 @@ import sys
 # event argument -> (module, when Claude Code calls it)
 HANDLERS: dict[str, tuple[str, str]] = {
     "pre-tool-use": ("ctxlean.hooks.pre_tool_use", "before a tool runs: bound a Read that would blow the budget"),
+    "route-agent": ("ctxlean.hooks.route_agent", "before an Agent call: apply [routing] to ctxlean's agents"),
     "post-tool-use": ("ctxlean.hooks.post_tool_use", "after a tool ran: offload a big output, note the budget"),
     "pre-compact": ("ctxlean.hooks.pre_compact", "before a compaction: tell it to keep the live handles"),
     "session-start": ("ctxlean.hooks.session_start", "after a compaction or resume: re-inject the handle index"),
 }
 
 
-def run(event_name: str, raw: bytes) -> str:
-    """The text the hook prints for this event input ('' for nothing). Never raises."""
+def answer(event_name: str, event: object) -> dict | str | None:
+    """The handler's answer to one parsed event (JSON object, or plain text), None for none. Never raises.
+
+    Shared by the command hook (`run`) and the Agent SDK's in-process callbacks (ctxlean.sdk), so both
+    fail open the same way: on any error the error is logged and the session goes on unchanged.
+    """
     from ctxlean.errorlog import log_error
 
     try:
-        event = json.loads(raw)
         if not isinstance(event, dict):
             raise ValueError(f"hook input is {type(event).__name__}, not an object")
         module = importlib.import_module(HANDLERS[event_name][0])
-        answer = module.handle(event)
-        if isinstance(answer, str):
-            return answer
-        return json.dumps(answer, ensure_ascii=False) if answer else ""
+        return module.handle(event) or None
     except Exception as exc:  # fail open: the original tool output reaches the model
+        log_error(f"hook {event_name} failed", exc)
+        return None
+
+
+def run(event_name: str, raw: bytes) -> str:
+    """The text the hook prints for this event input ('' for nothing). Never raises."""
+    try:
+        result = answer(event_name, json.loads(raw))
+        if isinstance(result, str):
+            return result
+        return json.dumps(result, ensure_ascii=False) if result else ""
+    except (ValueError, TypeError) as exc:  # not JSON in, or an answer that JSON cannot encode
+        from ctxlean.errorlog import log_error
+
         log_error(f"hook {event_name} failed", exc)
         return ""
 

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from ctxlean import budget, config
 from ctxlean.hooks.tool_output import extract
-from ctxlean.paths import project_of
+from ctxlean.paths import PLUGIN_TOOL_PREFIX, SDK_TOOL_PREFIX, project_of
 from ctxlean.tokens import tokens_for_bytes
 
 # ctxlean's own tools (plugin server, SDK in-process server): their answers are already bounded slices of
 # stored payloads; offloading them again would hide exactly what the model asked for.
-OWN_TOOL_PREFIXES = ("mcp__plugin_ctxlean_ctxlean__", "mcp__ctxlean__")
+OWN_TOOL_PREFIXES = (PLUGIN_TOOL_PREFIX, SDK_TOOL_PREFIX)
 
 
 def handle(event: dict) -> dict | None:

@@ -9,15 +9,21 @@ from ctxlean.mcp_server import fetch
 from ctxlean.paths import project_of
 from ctxlean.store import HandleError, StoreError, open_store
 
+INSTRUCTIONS = ("ctxlean stores big tool outputs out of band and shows a summary with a handle (ctx_...). "
+                "Use fetch_detail to read any part of a stored output instead of re-running the tool.")
 
-def build_server():
+
+def build_server(project: str | None = None):
+    """The MCP server for `project` (default: the project this process runs in).
+
+    Served over stdio by `ctxlean mcp`, and in process by the Agent SDK integration (ctxlean.sdk), which
+    passes the SDK session's project so its hooks and these tools share one scope.
+    """
     from mcp.server.mcpserver import MCPServer
     from mcp.server.mcpserver.exceptions import ToolError
 
-    server = MCPServer("ctxlean", instructions=(
-        "ctxlean stores big tool outputs out of band and shows a summary with a handle (ctx_...). "
-        "Use fetch_detail to read any part of a stored output instead of re-running the tool."))
-    project = project_of()
+    server = MCPServer("ctxlean", instructions=INSTRUCTIONS)
+    project = project or project_of()
     cfg = config.load(project)
     state: dict = {}
 

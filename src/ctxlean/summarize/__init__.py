@@ -32,10 +32,22 @@ class Payload:
     def command(self) -> str:
         return str((self.tool_input or {}).get("command", ""))
 
+    @property
+    def file_path(self) -> str:
+        """The file a Read (or Edit/Write) call named; "" for other tools."""
+        return str((self.tool_input or {}).get("file_path", ""))
+
 
 def summarize(payload: Payload, budget_tokens: int) -> Summary:
-    """The summary of payload by the first summarizer in the registry that recognises it."""
+    """The summary of payload by the first summarizer in the registry that recognises it.
+
+    Whatever the summarizer returned, the body is clamped to budget_tokens, the description to one line
+    of at most 100 characters and the hint to HINT_CHARS characters: callers can rely on all three.
+    """
+    from ctxlean.summarize.common import HINT_CHARS, clamp, one_line
     from ctxlean.summarize.registry import pick
 
     kind, summarizer = pick(payload)
-    return summarizer(payload, budget_tokens)
+    summary = summarizer(payload, budget_tokens)
+    hint = summary.hint if len(summary.hint) <= HINT_CHARS else 'lines="1-200"'
+    return Summary(summary.kind, clamp(summary.body, budget_tokens), one_line(summary.description), hint)

@@ -1,0 +1,84 @@
+"""The savings benchmark: every trajectory through the real Claude Code CLI without a plugin, with
+ctxlean and with context-mode, against the fake API with prompt caching simulated; writes
+benchmarks/savings/results.json, benchmarks/README.md and the context chart.
+
+    python benchmarks/savings/bench.py [--only NAME ...] [--arms none,ctxlean,context-mode]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+from costs import min_cacheable_tokens
+from report import write_report
+from runner import ARMS, context_mode_package, run_arm
+from trajectories import NAMES, build_workspace
+
+from ctxlean.fakeapi import FakeAnthropic, Script
+from ctxlean.fakeapi.claude import isolate_network
+from ctxlean.fakeapi.tls import self_signed_cert
+
+HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "results.json"
+CONTEXT_MODE_PREFIX = HERE / ".context-mode"  # npm install target, not committed
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", nargs="*", help="trajectory names (default: all)")
+    parser.add_argument("--arms", default=",".join(ARMS))
+    parser.add_argument("--no-report", action="store_true", help="print figures, leave README and chart alone")
+    parser.add_argument("--keep", type=Path, help="work in this (new) directory and keep it: workspaces, request logs")
+    parser.add_argument("--report-only", action="store_true",
+                        help="rewrite README and chart from results.json (e.g. after a price change)")
+    args = parser.parse_args(argv)
+    if args.report_only:
+        return write_report(json.loads(RESULTS.read_text()), "make bench")
+    arms = args.arms.split(",")
+    chosen = [t for t in NAMES if not args.only or t in args.only]
+    built = {}
+    package = None
+    if "context-mode" in arms:
+        print("installing context-mode with npm (once) ...", file=sys.stderr, flush=True)
+        package = context_mode_package(CONTEXT_MODE_PREFIX)
+    isolate_network()  # from here on, nothing reaches past 127.0.0.1
+    runs = []
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="ctxlean-savings-") as tmp:
+        root = args.keep or Path(tmp)
+        root.mkdir(parents=True, exist_ok=True)
+        cert, key = self_signed_cert(root)
+        with FakeAnthropic(Script([]), tls=(cert, key)) as pages:
+            for name in chosen:
+                base = root / name / "base"
+                trajectory = built[name] = build_workspace(name, base, {"pages": pages.https_url})
+                for arm in arms:
+                    if arm == "context-mode" and trajectory.context_mode_note:
+                        continue
+                    print(f"{name} / {arm} ...", file=sys.stderr, flush=True)
+                    run = run_arm(trajectory, arm, base, root / name / arm, pages=pages, cert=cert,
+                                  min_cacheable=min_cacheable_tokens, context_mode_package=package)
+                    print(f"  rc={run.rc} complete={run.complete} requests={len(run.requests)} "
+                          f"{run.wall:.0f} s", file=sys.stderr, flush=True)
+                    runs.append(asdict(run))
+    results = {"runs": runs, "heavy": [t.name for t in built.values() if t.heavy],
+               "titles": {t.name: t.title for t in built.values()},
+               "context_mode_notes": {t.name: t.context_mode_note for t in built.values() if t.context_mode_note},
+               "wall_seconds": round(time.monotonic() - started)}
+    if args.no_report:
+        from report import print_summary
+
+        print_summary(results)
+        return 0
+    RESULTS.write_text(json.dumps(results, indent=1))
+    return write_report(results, " ".join(["make", "bench"]))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,134 @@
+"""One trajectory, one setup ("arm"), one real Claude Code session against the fake API with prompt caching
+simulated; returns what the model received and what it cost.
+
+Arms: "none" (Claude Code as installed), "ctxlean" (installed with `ctxlean install` into the session's
+HOME), "context-mode" (the npm package's Claude Code plugin, installed with `claude plugin` from the
+package directory into the session's HOME). Every arm gets the same HOME settings and workspace copy.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from agent import CM, FETCH_DETAIL, Agent, Trajectory
+
+from ctxlean.fakeapi import FakeAnthropic, Rule, Script
+from ctxlean.fakeapi.cache import ManualClock, PromptCache
+from ctxlean.fakeapi.claude import claude_env, claude_executable, run_claude
+from ctxlean.fakeapi.script import last_user_text, reply, text
+
+REPO = Path(__file__).resolve().parents[2]
+ARMS = ("none", "ctxlean", "context-mode")
+# The WebFetch tool sends the page to a small model with the user's prompt: that request is answered here.
+WEB_DIGEST_MARK = "Web page content:"
+DIGEST_CHARS = 1500
+
+
+@dataclass
+class Run:
+    trajectory: str
+    arm: str
+    rc: int
+    complete: bool  # every needle captured with its planted value
+    needles_in_log: bool  # and each planted value appears in what the model received
+    follow_ups: int
+    fetch_detail_calls: int
+    requests: list[dict]  # per model request: model, time, usage (input side + output)
+    wall: float
+    captures: dict
+    error: str = ""
+
+
+def web_digest(req) -> dict:
+    """What WebFetch's small model answers: the page lines that mention the prompt's words (bounded)."""
+    body = last_user_text(req.body)
+    page, _, prompt = body.partition(WEB_DIGEST_MARK)[2].rpartition("\n---")
+    words = {w.lower() for w in prompt.replace(",", " ").split() if len(w) > 3}
+    hits = [line for line in page.splitlines() if words & set(line.lower().split())]
+    return reply(text("From the page:\n" + "\n".join(hits)[:DIGEST_CHARS]))
+
+
+def install_ctxlean(home: Path, workdir: Path, env: dict[str, str]) -> None:
+    """`ctxlean install` (user scope) into this HOME, with this checkout's ctxlean."""
+    run_env = dict(env, PYTHONPATH=str(REPO / "src"), CTXLEAN_CLAUDE=claude_executable())
+    subprocess.run([sys.executable, "-m", "ctxlean", "install"], cwd=workdir, env=run_env, check=True,
+                   capture_output=True, timeout=300)
+
+
+def install_context_mode(home: Path, workdir: Path, env: dict[str, str], package: Path) -> None:
+    """The plugin from the npm package's own marketplace manifest, with Claude Code's plugin commands."""
+    claude = claude_executable()
+    for args in (["marketplace", "add", str(package)], ["install", "context-mode@context-mode"]):
+        subprocess.run([claude, "plugin", *args], cwd=workdir, env=env, check=True, capture_output=True,
+                       timeout=300)
+
+
+def prepare_home(home: Path) -> None:
+    home.mkdir(parents=True)
+    # Offline, WebFetch's domain check against claude.ai cannot run; users behind firewalls set this.
+    (home / ".claude").mkdir()
+    (home / ".claude" / "settings.json").write_text(json.dumps({"skipWebFetchPreflight": True}))
+
+
+def _count_calls(body: dict, name: str) -> int:
+    return sum(1 for m in body.get("messages") or [] if m.get("role") == "assistant"
+               for b in m.get("content") or [] if isinstance(b, dict) and b.get("name") == name)
+
+
+def _received(body: dict) -> str:
+    from ctxlean.fakeapi.script import all_tool_result_texts
+
+    return "\n".join(all_tool_result_texts(body))
+
+
+def run_arm(trajectory: Trajectory, arm: str, base: Path, scratch: Path, *, pages: FakeAnthropic,
+            cert: Path, min_cacheable, context_mode_package: Path | None = None) -> Run:
+    workdir, home = scratch / "work", scratch / "home"
+    shutil.copytree(base, workdir, symlinks=True)
+    prepare_home(home)
+    clock = ManualClock()
+    cache = PromptCache(min_cacheable_tokens=min_cacheable, clock=clock)
+    agent = Agent(trajectory, arm, clock, str(workdir))
+    script = Script([Rule("web-digest", match=lambda req: WEB_DIGEST_MARK in last_user_text(req.body),
+                          respond=web_digest),
+                     Rule("agent", respond=agent.respond)])
+    pages.pages.clear()
+    pages.pages.update(trajectory.pages)
+    # The benchmark's own interpreter (with pytest) comes first on the session's PATH.
+    extra = {"NODE_EXTRA_CA_CERTS": str(cert), "CURL_CA_BUNDLE": str(cert),
+             "GIT_AUTHOR_NAME": "bench", "GIT_COMMITTER_NAME": "bench",
+             "GIT_AUTHOR_EMAIL": "bench@example.invalid", "GIT_COMMITTER_EMAIL": "bench@example.invalid",
+             "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '/usr/bin:/bin')}"}
+    with FakeAnthropic(script, usage=cache, log_path=scratch / "requests.jsonl") as api:
+        env = claude_env(home, api.url, extra)
+        if arm == "ctxlean":
+            install_ctxlean(home, workdir, env)
+        elif arm == "context-mode":
+            install_context_mode(home, workdir, env, context_mode_package)
+        result = run_claude(trajectory.prompt, home=home, cwd=workdir, base_url=api.url, timeout=900, env=extra)
+        bodies = [r["body"] for r in api.model_requests()]
+    main = [b for b in bodies if b.get("tools")]
+    last = main[-1] if main else {}
+    received = _received(last)
+    return Run(trajectory.name, arm, result.rc, agent.complete(),
+               all(n.expected in received for n in trajectory.needles()), agent.follow_ups,
+               _count_calls(last, FETCH_DETAIL) + _count_calls(last, CM + "ctx_search"),
+               cache.history, result.wall, {k: v for k, v in agent.captures.items() if k != "cwd"},
+               "" if result.rc == 0 else (result.stderr or "")[-2000:])
+
+
+def context_mode_package(prefix: Path) -> Path:
+    """context-mode installed the way its non-marketplace users install it (`npm install -g`), into a
+    benchmark-local prefix; returns the package dir (it carries its Claude Code marketplace manifest)."""
+    package = prefix / "lib" / "node_modules" / "context-mode"
+    if not (package / ".claude-plugin" / "marketplace.json").is_file():
+        env = dict(os.environ, HOME=str(prefix / "home"))  # its postinstall must not touch the real HOME
+        subprocess.run(["npm", "install", "-g", "--prefix", str(prefix), "context-mode"], env=env, check=True,
+                       capture_output=True, timeout=1200)
+    return package

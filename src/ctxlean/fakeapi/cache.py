@@ -1,0 +1,219 @@
+"""Prompt caching for the fake API, simulated the way the Messages API documents it, so that cache reads
+and writes (and what they cost) are measurable in tests and benchmarks.
+
+Documented semantics this follows (platform.claude.com/docs/en/build-with-claude/prompt-caching):
+- The prompt is one sequence of blocks in the order tools, system, messages; a `cache_control` block
+  marks a breakpoint, and the cache entry written there covers the whole prefix up to and including it.
+- At most 4 breakpoints per request (more is a 400 error). A top-level `cache_control` (automatic
+  caching) puts one on the last block.
+- For every breakpoint the API looks for an earlier entry at the breakpoint and at the block boundaries
+  up to 20 blocks before it; the longest live match is read, the rest up to the last breakpoint is
+  written. Tokens after the last breakpoint are plain input.
+- TTL "5m" (default) or "1h"; a read refreshes the entry's lifetime at no cost. Longer TTLs must come
+  before shorter ones (else 400). Writes are reported per TTL in `cache_creation`.
+- A prefix shorter than the model's minimum cacheable length is not cached (no error; plain input).
+- Entries are per model. usage: input_tokens + cache_creation_input_tokens + cache_read_input_tokens is
+  the whole prompt.
+
+Token counts: each block counts `estimate_tokens` of its text (text, tool_result text, tool name plus
+JSON input, thinking), other blocks and tool definitions their canonical JSON; the prompt is the sum.
+The same function counts every run, so runs compare on equal terms.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from ctxlean.fakeapi.messages import output_tokens_for
+from ctxlean.tokens import estimate_tokens
+
+MAX_BREAKPOINTS = 4
+LOOKBACK_BLOCKS = 20
+TTL_SECONDS = {"5m": 300.0, "1h": 3600.0}
+
+
+class CacheControlError(ValueError):
+    """A request the real API rejects with a 400 (too many breakpoints, bad TTL order)."""
+
+
+@dataclass(frozen=True)
+class Block:
+    digest: str  # hash of everything up to and including this block (the prefix key)
+    tokens: int
+    ttl: str | None  # the breakpoint's TTL when this block carries cache_control
+
+
+@dataclass
+class ManualClock:
+    """A clock the caller moves: `clock.advance(30)` stands for 30 s of tool or think time."""
+
+    now: float = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        if seconds < 0:
+            raise ValueError("time does not run backwards")
+        self.now += seconds
+
+
+def _canonical(obj: object) -> str:
+    return json.dumps(obj, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def _without_marker(block: dict) -> dict:
+    return {k: v for k, v in block.items() if k != "cache_control"}
+
+
+def _result_text(content: object) -> str:
+    if isinstance(content, str):
+        return content
+    parts = []
+    for item in content if isinstance(content, list) else []:
+        if isinstance(item, dict):
+            parts.append(item["text"] if item.get("type") == "text" else _canonical(_without_marker(item)))
+    return "\n".join(parts)
+
+
+def block_tokens(block: dict) -> int:
+    """Estimated tokens of one prompt block: its text, not its JSON envelope."""
+    kind = block.get("type")
+    if kind == "text":
+        text = block.get("text", "")
+    elif kind == "tool_result":
+        text = _result_text(block.get("content"))
+    elif kind == "tool_use":
+        text = str(block.get("name", "")) + _canonical(block.get("input"))
+    elif kind in ("thinking", "redacted_thinking"):
+        text = block.get("thinking") or block.get("data") or ""
+    else:
+        text = _canonical(_without_marker(block))
+    return estimate_tokens(text)
+
+
+def _ttl(block: dict) -> str | None:
+    marker = block.get("cache_control")
+    if not isinstance(marker, dict):
+        return None
+    ttl = marker.get("ttl", "5m")
+    if ttl not in TTL_SECONDS:
+        raise CacheControlError(f"cache_control.ttl must be '5m' or '1h', not {ttl!r}")
+    return ttl
+
+
+def _raw_blocks(body: dict) -> list[tuple[str, dict]]:
+    """(section, block) in the API's prefix order: tools, system, then each message's content."""
+    out: list[tuple[str, dict]] = [("tool", t) for t in body.get("tools") or [] if isinstance(t, dict)]
+    system = body.get("system")
+    if isinstance(system, str):
+        out.append(("system", {"type": "text", "text": system}))
+    elif isinstance(system, list):
+        out += [("system", b) for b in system if isinstance(b, dict)]
+    for message in body.get("messages") or []:
+        role = message.get("role", "user")
+        content = message.get("content")
+        if isinstance(content, str):
+            content = [{"type": "text", "text": content}]
+        out += [(role, b) for b in content or [] if isinstance(b, dict)]
+    return out
+
+
+def prompt_blocks(body: dict) -> list[Block]:
+    """The request's blocks with their prefix hashes, token counts and breakpoints (validated)."""
+    raw = _raw_blocks(body)
+    auto = isinstance(body.get("cache_control"), dict)
+    blocks: list[Block] = []
+    digest = hashlib.sha256(str(body.get("model", "")).encode())
+    for index, (section, block) in enumerate(raw):
+        digest.update(_canonical([section, _without_marker(block)]).encode())
+        ttl = _ttl(block)
+        if auto and index == len(raw) - 1 and ttl is None:
+            ttl = _ttl({"cache_control": body["cache_control"]})
+        blocks.append(Block(digest.copy().hexdigest(), block_tokens(block), ttl))
+    ttls = [b.ttl for b in blocks if b.ttl]
+    if len(ttls) > MAX_BREAKPOINTS:
+        raise CacheControlError(f"A maximum of {MAX_BREAKPOINTS} blocks with cache_control may be provided. "
+                                f"Found {len(ttls)}.")
+    if "5m" in ttls and "1h" in ttls[ttls.index("5m"):]:
+        raise CacheControlError("a ttl='1h' cache_control block must not come after a ttl='5m' one")
+    return blocks
+
+
+@dataclass
+class _Entry:
+    expires: float
+    ttl: str
+
+
+@dataclass
+class PromptCache:
+    """The fake API's usage function with a prompt cache: `FakeAnthropic(script, usage=PromptCache(...))`.
+
+    min_cacheable_tokens(model) gives the model's minimum cacheable prefix. `history` keeps, per
+    answered request in order, the model, the clock time and the usage reported.
+    """
+
+    min_cacheable_tokens: Callable[[str], int]
+    clock: Callable[[], float] = time.monotonic
+    history: list[dict] = field(default_factory=list)
+    _entries: dict[str, _Entry] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __call__(self, body: dict, blocks: list[dict]) -> dict:
+        return self.account(body, output_tokens_for(blocks))
+
+    def _live(self, digest: str, now: float) -> _Entry | None:
+        entry = self._entries.get(digest)
+        return entry if entry is not None and entry.expires > now else None
+
+    def account(self, body: dict, output_tokens: int = 0) -> dict:
+        """The usage of one request, updating the cache as the API would."""
+        blocks = prompt_blocks(body)
+        model = str(body.get("model", ""))
+        cumulative = []
+        total = 0
+        for block in blocks:
+            total += block.tokens
+            cumulative.append(total)
+        breakpoints = [i for i, b in enumerate(blocks) if b.ttl]
+        with self._lock:
+            now = self.clock()
+            hit = -1  # index of the last block read from the cache
+            for bp in breakpoints:
+                for pos in range(bp, max(bp - LOOKBACK_BLOCKS, 0) - 1, -1):
+                    if pos <= hit:
+                        break
+                    if self._live(blocks[pos].digest, now):
+                        hit = pos
+                        break
+            if hit >= 0:
+                entry = self._entries[blocks[hit].digest]
+                entry.expires = now + TTL_SECONDS[entry.ttl]
+            read = cumulative[hit] if hit >= 0 else 0
+            written = {"5m": 0, "1h": 0}
+            done = read
+            minimum = self.min_cacheable_tokens(model)
+            for bp in breakpoints:
+                if bp <= hit:
+                    live = self._live(blocks[bp].digest, now)
+                    if live:
+                        live.expires = now + TTL_SECONDS[live.ttl]
+                    continue
+                if cumulative[bp] < minimum:
+                    continue
+                ttl = blocks[bp].ttl
+                written[ttl] += cumulative[bp] - done
+                done = cumulative[bp]
+                self._entries[blocks[bp].digest] = _Entry(now + TTL_SECONDS[ttl], ttl)
+            usage = {"input_tokens": total - done, "cache_creation_input_tokens": done - read,
+                     "cache_read_input_tokens": read, "output_tokens": output_tokens,
+                     "cache_creation": {"ephemeral_5m_input_tokens": written["5m"],
+                                        "ephemeral_1h_input_tokens": written["1h"]}}
+            self.history.append({"model": model, "time": now, "usage": usage})
+        return dict(usage, cache_creation=dict(usage["cache_creation"]))

@@ -1,0 +1,110 @@
+"""Unified diffs and patches (git diff/show, diff -u): files changed with +/- counts, then hunk headers."""
+
+from __future__ import annotations
+
+import re
+
+from ctxlean.summarize import Payload, Summary
+from ctxlean.summarize.common import (
+    BY_CONTENT,
+    BY_NAME,
+    Body,
+    clip,
+    grep_hint,
+    head,
+    lines_hint,
+    matches_with_lines,
+    plural,
+    runs,
+)
+
+PROGRAM = re.compile(r"(?:git\s+(?:-C\s+\S+\s+)?(?:diff|show|format-patch|stash\s+show)|diff\s+-\S*[uU]|diff\s+-r)\b")
+CONTENT = re.compile(r"^diff --git |^--- \S[^\n]*\n\+\+\+ \S|^Index: \S", re.M)
+FILE_GIT = re.compile(r"^diff --git (?:\"?a/)?([^\n]*?)\"? (?:\"?b/)?([^\n\"]*)\"?$", re.M)
+FILE_PLAIN = re.compile(r"^--- (?:a/)?([^\t\n]*)[^\n]*\n\+\+\+ (?:b/)?([^\t\n]*)[^\n]*$", re.M)
+HUNK = re.compile(r"^@@ [^\n]*$", re.M)
+COMMIT = re.compile(r"^commit ([0-9a-f]{7,40})\b[^\n]*$", re.M)
+
+
+def is_diff(payload: Payload) -> int:
+    if runs(payload.command, PROGRAM) or payload.file_path.endswith((".diff", ".patch")):
+        return BY_NAME
+    sample = head(payload.text)
+    found = ("diff --git" in sample or "--- " in sample or "Index: " in sample) and CONTENT.search(sample)
+    return BY_CONTENT if found else 0
+
+
+def files_of(text: str) -> list[dict]:
+    """One dict per changed file: name, line (of its header), added, removed, status, hunks."""
+    starts = matches_with_lines(FILE_GIT, text) or matches_with_lines(FILE_PLAIN, text)
+    files = []
+    for i, (line_no, m) in enumerate(starts):
+        end = starts[i + 1][1].start() if i + 1 < len(starts) else len(text)
+        files.append(_file(text, m, line_no, end))
+    return files
+
+
+def summarize_diff(payload: Payload, budget_tokens: int) -> Summary:
+    text = payload.text
+    files = files_of(text)
+    added = sum(f["added"] for f in files)
+    removed = sum(f["removed"] for f in files)
+    hunks = sum(len(f["hunks"]) for f in files)
+    body = Body(budget_tokens)
+    commits = matches_with_lines(COMMIT, text, limit=20)
+    for line_no, m in commits[:3]:
+        subject = _subject(text, m.end())
+        body.add(clip(f"commit {m.group(1)[:12]} (L{line_no}): {subject}", 200))
+    top = f"diff: {plural(len(files), 'file')} changed, +{added:,} -{removed:,} lines, {plural(hunks, 'hunk')}"
+    body.add(top)
+    if not files:
+        body.add("no file headers found (not a unified diff?)")
+    changed = [f"{f['name']}{f['status']}" for f in files if f["status"]]
+    if changed and len(files) > 1:
+        body.add(clip(f"added/deleted/renamed/binary ({len(changed)}): " + ", ".join(changed), 400))
+    rows = [clip(f"  +{f['added']} -{f['removed']}  {f['name']}{f['status']} (L{f['line']}, "
+                 f"{plural(len(f['hunks']), 'hunk')})", 200) for f in files]
+    hunk_room = int(body.room() * 0.35) if hunks else 0  # keep some hunk headers in view
+    shown = body.add_all(rows, more="  ... {n} more files (" + grep_hint("^diff --git") + ")", reserve=hunk_room)
+    if files and body.add("hunks:"):
+        hunk_lines = [clip(f"  L{n} {f['name']}: {h}", 160) for f in files[:shown] for n, h in f["hunks"]]
+        body.add_all(hunk_lines, more="  ... {n} more hunks")
+    if len(files) > 1:
+        hint = grep_hint(r"^(diff --git|@@ )")
+    elif files:
+        first = files[0]
+        hint = lines_hint(first["line"], first["line"] + 120)
+    else:
+        hint = lines_hint(1, 200)
+    return Summary("diff", body.text(), top, hint)
+
+
+def _file(text: str, m: re.Match, line_no: int, end: int) -> dict:
+    section = text[m.start():end]
+    first_hunk = section.find("\n@@")
+    header = section if first_hunk < 0 else section[:first_hunk]
+    changes = "" if first_hunk < 0 else section[first_hunk:]
+    added = changes.count("\n+")
+    removed = changes.count("\n-")
+    status = ""
+    if "\nnew file mode" in header:
+        status = " (new)"
+    elif "\ndeleted file mode" in header:
+        status = " (deleted)"
+    elif "\nrename from " in header:
+        status = f" (renamed from {m.group(1)})"
+    elif "Binary files" in header or "GIT binary patch" in header:
+        status = " (binary)"
+    hunks = [(line_no + n - 1, clip(h.group(0), 120)) for n, h in matches_with_lines(HUNK, section)]
+    name = m.group(2) if m.group(2) != "/dev/null" else m.group(1)
+    return {"name": name, "line": line_no, "added": added, "removed": removed, "status": status, "hunks": hunks}
+
+
+def _subject(text: str, start: int) -> str:
+    """The first message line after a `commit` header (git show / format-patch)."""
+    for line in text[start:start + 2000].split("\n")[1:12]:
+        if line.startswith("    ") and line.strip():
+            return line.strip()
+        if line.startswith("Subject: "):
+            return line[9:].strip()
+    return ""

@@ -1,0 +1,71 @@
+"""grep results (grep -rn, rg, git grep, the Grep tool): matches per file and the first matches."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from ctxlean.summarize import Payload, Summary
+from ctxlean.summarize.common import BY_CONTENT, BY_NAME, Body, clip, grep_hint, head, plural, runs
+from ctxlean.summarize.listing import common_dir
+from ctxlean.summarize.text import split_lines
+
+PROGRAM = re.compile(r"(?:grep|egrep|fgrep|rg|ag|ack|git\s+grep)\b")
+MATCH = re.compile(r"^([^\n:]+?)[:-](\d+)[:-]", re.M)  # path:line: (a match) or path-line- (context)
+HIT = re.compile(r"^([^\n:]+?):(\d+):([^\n]*)$", re.M)
+PATH_HIT = re.compile(r"[^\s:]*[./][^\s:]*:\d+[:-]")  # content detection: a path-like name, not a timestamp
+NUMBERED = re.compile(r"^()(\d+):([^\n]*)$", re.M)  # grep -n on a single file: no path
+UNNUMBERED = re.compile(r"^([^\s:][^\n:]*\.\w+)():([^\n]*)$", re.M)  # grep -r without -n
+
+
+def is_grep(payload: Payload) -> int:
+    if payload.tool == "Grep" or runs(payload.command, PROGRAM):
+        return BY_NAME
+    sample = head(payload.text)
+    if sample.count(":") < 10:
+        return 0
+    lines = [line for line in sample.split("\n")[:40] if line.strip()]
+    hits = sum(1 for line in lines if PATH_HIT.match(line))
+    return BY_CONTENT if len(lines) >= 5 and hits >= 0.8 * len(lines) else 0
+
+
+def summarize_grep(payload: Payload, budget_tokens: int) -> Summary:
+    text = payload.text
+    hits = HIT.findall(text) or NUMBERED.findall(text) or UNNUMBERED.findall(text)
+    if not hits:  # files-with-matches or count mode: one path (or path:count) per line
+        return _files_only(payload, budget_tokens)
+    per_file = Counter(path for path, _, _ in hits)
+    prefix = common_dir(list(per_file))
+    cut = len(prefix)
+    body = Body(budget_tokens)
+    pattern = str((payload.tool_input or {}).get("pattern", ""))
+    top = f"grep: {plural(len(hits), 'match', 'matches')} in {plural(len(per_file), 'file')}" + \
+        (f" under {prefix}" if prefix else "") + (f" for {pattern!r}" if pattern else "")
+    body.add(clip(top, 240))
+    ranked = per_file.most_common()  # ties keep the order grep printed them in
+    body.add("per file (most matches first):")
+    body.add_all([clip(f"  {n:>5,}  {path[cut:] or path}", 160) for path, n in ranked[:15]], len(ranked),
+                 more="  ... {n} more files")
+    body.add("first matches:")
+    rows = [clip(f"  {':'.join(filter(None, (path[cut:], line)))}: {content.strip()}", 200)
+            for path, line, content in hits[:40]]
+    body.add_all(rows, len(hits), more="  ... {n} more matches")
+    hint = grep_hint(re.escape(ranked[0][0][cut:])[-40:] + ":") if len(ranked) > 1 else 'lines="1-200"'
+    return Summary("grep", body.text(), top, hint)
+
+
+def _files_only(payload: Payload, budget_tokens: int) -> Summary:
+    from ctxlean.summarize.listing import summarize_listing
+
+    lines = [line for line in split_lines(payload.text) if line.strip()]
+    counts = [line.rsplit(":", 1) for line in lines]
+    if counts and all(len(c) == 2 and c[1].strip().isdigit() for c in counts):
+        body = Body(budget_tokens)
+        total = sum(int(c[1]) for c in counts)
+        top = f"grep counts: {plural(total, 'match', 'matches')} in {plural(len(counts), 'file')}"
+        body.add(top)
+        ranked = sorted(counts, key=lambda c: -int(c[1]))
+        body.add_all([clip(f"  {int(c[1]):>5,}  {c[0]}", 160) for c in ranked], more="  ... {n} more files")
+        return Summary("grep", body.text(), top, 'lines="1-300"')
+    listing = summarize_listing(payload, budget_tokens, label="files with matches")
+    return Summary("grep", listing.body, listing.description, listing.hint)
