@@ -33,8 +33,10 @@ from ctxlean import cli  # noqa: E402
 from ctxlean.batch.costs import Usage, price_book, request_cost  # noqa: E402
 from ctxlean.fakeapi import FakeAnthropic, Rule, Script  # noqa: E402
 from ctxlean.fakeapi.batches import batches_of  # noqa: E402
+from ctxlean.fakeapi.cache import PromptCache  # noqa: E402
 from ctxlean.fakeapi.script import last_user_text, reply, text  # noqa: E402
 from ctxlean.fanout import AnthropicSteps, Step, run_graph  # noqa: E402
+from ctxlean.usage.pricing import min_cacheable_tokens  # noqa: E402
 
 MODEL = "haiku"
 INSTRUCTIONS = ("You label customer messages with one of: billing, bug, feature, praise, other. "
@@ -53,7 +55,7 @@ def run_quietly(*args: str) -> str:
 
 def batch_figures(items: int, work: Path) -> None:
     label = Script([Rule("label", respond=reply(text("billing")))])
-    with FakeAnthropic(label) as api:
+    with FakeAnthropic(label, usage=PromptCache(min_cacheable_tokens=min_cacheable_tokens)) as api:
         os.environ.update(ANTHROPIC_BASE_URL=api.url, ANTHROPIC_API_KEY="benchmark", CTXLEAN_STORE=str(work))
         (work / "prompt.md").write_text(INSTRUCTIONS + "Message from {{customer}}:\n")
         with (work / "items.jsonl").open("w") as fh:
@@ -73,10 +75,10 @@ def batch_figures(items: int, work: Path) -> None:
     model = book.resolve(MODEL).id
     total = sum(usages, Usage())
     read_in = total.input_tokens + total.cache_read + total.cache_write_5m + total.cache_write_1h
-    batch_cost = sum(request_cost(book, model, u) for u in usages)
-    plain_cost = sum(request_cost(book, model, Usage(input_tokens=u.input_tokens + u.cache_read + u.cache_write_1h
-                                                     + u.cache_write_5m, output_tokens=u.output_tokens),
-                                  batch=False) for u in usages)
+    batch_cost = sum(request_cost(book, model, u.as_api()) for u in usages)
+    plain = [Usage(input_tokens=u.input_tokens + u.cache_read + u.cache_write_1h + u.cache_write_5m,
+                   output_tokens=u.output_tokens) for u in usages]
+    plain_cost = sum(request_cost(book, model, u.as_api(), batch=False) for u in plain)
     print(f"batch, {items:,} items on {model}:")
     print(f"  input tokens read from cache: {total.cache_read / read_in:.1%} of {read_in:,}")
     print(f"  cost ${batch_cost:.4f} vs ${plain_cost:.4f} sent one by one without caching: "

@@ -1,9 +1,5 @@
-"""Shared by the batch tests: fixture prices, a fake API with batches, and `ctxlean batch` runs.
-
-FixtureBook stands in for the price book (ctxlean.usage.pricing) until it is on this branch; run as a
-script, this module is `ctxlean` with those prices, for tests that must kill a real process:
-    python tests/batch_helpers.py batch results JOB -o OUT
-"""
+"""Shared by the batch and fan-out tests: the fake API with prompt caching, `ctxlean batch` runs (in this
+process, or as a separate process a test can kill), and the price book everything is priced with."""
 
 from __future__ import annotations
 
@@ -13,43 +9,13 @@ import os
 import subprocess
 import sys
 from contextlib import redirect_stderr, redirect_stdout
-from dataclasses import dataclass
 from pathlib import Path
 
+from ctxlean.usage.pricing import load_prices, min_cacheable_tokens
+
 SRC = Path(__file__).resolve().parents[1] / "src"
-MODEL = "claude-haiku-5-5"
-
-
-@dataclass(frozen=True)
-class FixtureModel:
-    id: str
-    batch_discount: float = 0.5
-
-
-class FixtureBook:
-    """Prices shaped like Haiku's (USD per million tokens), with the API of ctxlean.usage.pricing.PriceBook
-    (resolve, cost) that the batch code uses: a stand-in until the price data is on this branch."""
-
-    RATES = {"input": 1.0, "output": 5.0, "cache_read": 0.1, "cache_write_5m": 1.25, "cache_write_1h": 2.0}
-    ALIASES = {"haiku": MODEL}
-
-    def resolve(self, model_id: str) -> FixtureModel | None:
-        model_id = self.ALIASES.get(model_id, model_id)
-        return FixtureModel(model_id) if model_id.startswith("claude-") else None
-
-    def cost(self, model_id, input, output, cache_read, cache_write_5m, cache_write_1h) -> float | None:
-        if self.resolve(model_id) is None:
-            return None
-        tokens = {"input": input, "output": output, "cache_read": cache_read, "cache_write_5m": cache_write_5m,
-                  "cache_write_1h": cache_write_1h}
-        return sum(tokens[k] * rate for k, rate in self.RATES.items()) / 1e6
-
-
-BOOK = FixtureBook()
-
-
-def fixture_book():
-    return BOOK
+MODEL = "claude-haiku-5-5"  # what `--model haiku` resolves to in the price data
+BOOK = load_prices()  # the shipped price data, as `ctxlean batch` uses it (no [pricing] config in tests)
 
 
 def echo_script(*rules):
@@ -60,6 +26,14 @@ def echo_script(*rules):
     return Script([*rules, Rule("echo", respond=lambda req: reply(text("echo: " + last_user_text(req.body))))])
 
 
+def fake_api(*rules):
+    """The fake API answering with echo_script(*rules), simulating prompt caching as the API does."""
+    from ctxlean.fakeapi import FakeAnthropic
+    from ctxlean.fakeapi.cache import PromptCache
+
+    return FakeAnthropic(echo_script(*rules), usage=PromptCache(min_cacheable_tokens=min_cacheable_tokens))
+
+
 def write_items(path: Path, n: int, text=lambda i: f"item number {i}") -> Path:
     with path.open("w", encoding="utf-8") as fh:
         for i in range(n):
@@ -68,25 +42,20 @@ def write_items(path: Path, n: int, text=lambda i: f"item number {i}") -> Path:
 
 
 def run_cli(*args: str) -> tuple[int, str, str]:
-    """`ctxlean <args>` in this process with the fixture prices: (exit code, stdout, stderr)."""
-    import ctxlean.batch.costs
+    """`ctxlean <args>` in this process: (exit code, stdout, stderr)."""
     import ctxlean.cli
 
     out, err = io.StringIO(), io.StringIO()
-    saved, ctxlean.batch.costs.price_book = ctxlean.batch.costs.price_book, fixture_book
-    try:
-        with redirect_stdout(out), redirect_stderr(err):
-            code = ctxlean.cli.main(list(args))
-    finally:
-        ctxlean.batch.costs.price_book = saved
+    with redirect_stdout(out), redirect_stderr(err):
+        code = ctxlean.cli.main(list(args))
     return code, out.getvalue(), err.getvalue()
 
 
-def spawn_cli(*args: str, **popen) -> subprocess.Popen:
-    """`ctxlean <args>` as a separate process (so a test can kill it), with the fixture prices."""
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(SRC), str(Path(__file__).parent)])}
-    return subprocess.Popen([sys.executable, __file__, *args], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, **popen)
+def spawn_cli(*args: str) -> subprocess.Popen:
+    """`ctxlean <args>` as a separate process (so a test can kill it), with this checkout's package."""
+    env = {**os.environ, "PYTHONPATH": str(SRC)}
+    return subprocess.Popen([sys.executable, "-m", "ctxlean", *args], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
 
 
 def out_lines(path: Path) -> list[dict]:
@@ -94,15 +63,7 @@ def out_lines(path: Path) -> list[dict]:
 
 
 def fake_cost(usages: list[dict]) -> float:
-    """What the fake's reported usage costs at the fixture prices, request by request, batch discount applied."""
-    from ctxlean.batch.costs import Usage, request_cost
+    """What the fake's reported usage costs at the shipped prices, request by request, batch discount applied."""
+    from ctxlean.batch.costs import request_cost
 
-    return sum(request_cost(BOOK, MODEL, Usage.from_api(usage)) for usage in usages)
-
-
-if __name__ == "__main__":
-    import ctxlean.batch.costs
-    import ctxlean.cli
-
-    ctxlean.batch.costs.price_book = fixture_book
-    sys.exit(ctxlean.cli.main(sys.argv[1:]))
+    return sum(request_cost(BOOK, MODEL, usage) for usage in usages)

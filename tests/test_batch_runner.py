@@ -8,21 +8,22 @@ import signal
 import time
 
 import pytest
-from batch_helpers import MODEL, echo_script, fake_cost, out_lines, run_cli, spawn_cli, write_items
+from batch_helpers import MODEL, fake_api, fake_cost, out_lines, run_cli, spawn_cli, write_items
 
 from ctxlean.batch import jobs
 from ctxlean.batch.costs import Usage
-from ctxlean.fakeapi import FakeAnthropic, Rule
+from ctxlean.fakeapi import Rule
 from ctxlean.fakeapi.batches import BatchBehaviour, batches_of, expired
 from ctxlean.fakeapi.script import error, last_user_contains
 
-PROMPT = "You label support tickets.\n" + "Rules: be brief, answer with one label. " * 40 + "\nTopic: {{topic}}\n"
+# The shared instructions are over claude-haiku-5-5's minimum cacheable prefix (1,024 tokens).
+PROMPT = "You label support tickets.\n" + "Rules: be brief, answer with one label. " * 120 + "\nTopic: {{topic}}\n"
 POLL = "0.05"
 
 
 @pytest.fixture
 def api(monkeypatch):
-    with FakeAnthropic(echo_script()) as server:
+    with fake_api() as server:
         monkeypatch.setenv("ANTHROPIC_BASE_URL", server.url)
         monkeypatch.setenv("ANTHROPIC_API_KEY", "test-key")
         monkeypatch.delenv("ANTHROPIC_AUTH_TOKEN", raising=False)
@@ -82,7 +83,7 @@ def test_thousand_items_end_to_end(api, prompt, tmp_path):
     fake = batches_of(api)
     reported = fake.reported_usage()
     total = sum((Usage.from_api(u) for u in reported), Usage())
-    assert total.cache_write_1h > 0 and total.cache_read == 999 * total.cache_write_1h
+    assert total.cache_write_1h > 1024 and total.cache_read == 999 * total.cache_write_1h
     assert sum((Usage.from_api(line["usage"]) for line in lines), Usage()) == total
     assert printed_cost(out) == pytest.approx(fake_cost(reported), abs=5e-5)
     assert f"1,000 items -> {out_path}: 1,000 succeeded" in out

@@ -4,23 +4,23 @@ from __future__ import annotations
 
 import anthropic
 import pytest
-from batch_helpers import echo_script
+from batch_helpers import MODEL, fake_api
 
-from ctxlean.fakeapi import FakeAnthropic
 from ctxlean.fakeapi.batches import BatchBehaviour, batches_of
 
-SYSTEM = [{"type": "text", "text": "Shared instructions. " * 50, "cache_control": {"type": "ephemeral", "ttl": "1h"}}]
+# Over the model's 1,024-token minimum cacheable prefix.
+SYSTEM = [{"type": "text", "text": "Shared instructions. " * 250, "cache_control": {"type": "ephemeral", "ttl": "1h"}}]
 
 
 def requests(n: int, prefix: str = "r") -> list[dict]:
-    return [{"custom_id": f"{prefix}-{i}", "params": {"model": "m", "max_tokens": 16, "system": SYSTEM,
+    return [{"custom_id": f"{prefix}-{i}", "params": {"model": MODEL, "max_tokens": 16, "system": SYSTEM,
                                                       "messages": [{"role": "user", "content": f"item {i}"}]}}
             for i in range(n)]
 
 
 @pytest.fixture
 def api():
-    with FakeAnthropic(echo_script()) as server:
+    with fake_api() as server:
         yield server
 
 
@@ -47,6 +47,15 @@ def test_a_batch_is_in_progress_until_its_time_then_has_results(api, sdk):
     # the cached system prefix: written by the first request, read by the others
     assert usages[0].cache_creation.ephemeral_1h_input_tokens == usages[1].cache_read_input_tokens > 0
     assert usages[0].cache_read_input_tokens == 0 and usages[2].cache_creation_input_tokens == 0
+
+
+def test_batches_share_the_prompt_cache_with_messages_calls(api, sdk):
+    warm = sdk.messages.create(model=MODEL, max_tokens=16, system=SYSTEM,
+                               messages=[{"role": "user", "content": "warm the cache"}])
+    assert warm.usage.cache_creation.ephemeral_1h_input_tokens > 1024
+    batch = sdk.messages.batches.create(requests=requests(2))
+    reads = [r.result.message.usage.cache_read_input_tokens for r in sdk.messages.batches.results(batch.id)]
+    assert reads == [warm.usage.cache_creation.ephemeral_1h_input_tokens] * 2
 
 
 def test_list_pages_newest_first(api, sdk):

@@ -86,7 +86,7 @@ def test_cost_summary_matches_what_the_fake_reported(api):
         body = request["body"]
         usage = Usage(input_tokens=input_tokens_for(body),
                       output_tokens=output_tokens_for([text("echo: " + last_user_text(body))]))
-        expected += request_cost(BOOK, body["model"], usage, batch=False)
+        expected += request_cost(BOOK, body["model"], usage.as_api(), batch=False)
     assert report.cost_usd == pytest.approx(expected)
     summary = report.summary()
     assert all(re.search(rf"^{name}\s+succeeded\s+claude-", summary, re.M) for name in "abcdef")

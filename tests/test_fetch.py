@@ -49,6 +49,12 @@ def test_grep_shows_matches_with_line_numbers(stored):
     assert body(out) == ["1000: line 1000: value=7000"]
 
 
+def test_grep_within_a_line_range(stored):
+    store, h = stored
+    out = fetch_detail(store, "/p", h, grep=r"value=\d*77\b", lines="20000-20100")
+    assert body(out) == [f"{n}: {LINES[n - 1]}" for n in range(20000, 20101) if str(n * 7).endswith("77")]
+
+
 def test_jsonpath():
     doc = {"items": [{"id": f"id-{i}", "status": "ok" if i % 3 else "failed"} for i in range(300)]}
     with open_store() as store:
@@ -64,17 +70,26 @@ def test_single_huge_line_is_shown_in_pieces(tmp_path):
     with open_store() as store:
         h = store.put(b"x" * 100_000, project="/p", tool="Bash", kind="text", description="blob").handle
         out = fetch_detail(store, "/p", h, budget_tokens=500)
-        assert estimate_tokens(out) <= 500 and "1[1/" in out
+        assert estimate_tokens(out) <= 500 and "\n1[1]: xxx" in out
+        pieces = []
+        page = 1
+        while True:  # the pieces tile the line exactly
+            out = fetch_detail(store, "/p", h, budget_tokens=500, page=page)
+            pieces += [row.split(": ", 1)[1] for row in body(out)]
+            if "page=" not in out.splitlines()[-1]:
+                break
+            page += 1
+        assert "".join(pieces) == "x" * 100_000
 
 
 def test_errors_are_actionable(stored):
     store, h = stored
     with pytest.raises(HandleError, match="malformed"):
         fetch_detail(store, "/p", "../../etc/passwd")
-    with pytest.raises(HandleError, match="another project"):
+    with pytest.raises(HandleError, match="unknown handle"):
         fetch_detail(store, "/q", h)
-    with pytest.raises(FetchError, match="one of lines=, grep=, jsonpath="):
-        fetch_detail(store, "/p", h, lines="1-2", grep="x")
+    with pytest.raises(FetchError, match="jsonpath= goes alone"):
+        fetch_detail(store, "/p", h, lines="1-2", jsonpath="$.x")
     with pytest.raises(FetchError, match="not a valid regular expression"):
         fetch_detail(store, "/p", h, grep="(")
     with pytest.raises(FetchError, match="not JSON"):

@@ -53,22 +53,23 @@ def test_graders_read_answers_as_models_write_them():
     assert sections.canonical("## Added\n* X.\n\n## Fixed\n- Y\n") == sections.expected()
 
 
-def outcome(task, model, answer, cost, error=None):
-    return Outcome(task, model, answer=answer, usage={model: {"inputTokens": 1000, "outputTokens": 50,
-                                                              "costUSD": cost}}, error=error)
+def outcome(task, model, answer, error=None):
+    return Outcome(task, model, answer=answer, usage={model: {"inputTokens": 1000, "outputTokens": 50}}, error=error)
 
 
 def test_report_counts_agreement_correctness_and_cost_per_agent():
     digest, extract = tasks_for(["digest"], 1)[0], tasks_for(["extract"], 1)[0]
-    pairs = [(outcome(digest, "claude-opus-5-5", digest.grader.render(), 0.05),
-              outcome(digest, "claude-haiku-5-5", "tests/test_cart.py:88 only", 0.01)),
-             (outcome(extract, "claude-opus-5-5", extract.grader.render(), 0.04),
-              outcome(extract, "claude-haiku-5-5", "", 0.0, error="error_max_turns: ")),]
+    pairs = [(outcome(digest, "claude-opus-5-5", digest.grader.render()),
+              outcome(digest, "claude-haiku-5-5", "tests/test_cart.py:88 only")),
+             (outcome(extract, "claude-opus-5-5", extract.grader.render()),
+              outcome(extract, "claude-haiku-5-5", "", error="error_max_turns: ")),]
     rows = {row["agent"]: row for row in report.agent_rows(pairs)}
     assert (rows["digest"]["agree"], rows["digest"]["ref_correct"], rows["digest"]["cand_correct"]) == (0, 1, 0)
-    assert rows["digest"]["cost_ratio"] == pytest.approx(0.2)
+    # priced from pricing.json: Opus 5.5 $4 in / $20 out, Haiku 5.5 $0.10 / $0.50 per million tokens
+    assert rows["digest"]["ref_cost"] == pytest.approx((1000 * 4 + 50 * 20) / 1e6)
+    assert rows["digest"]["cost_ratio"] == pytest.approx((1000 * 0.1 + 50 * 0.5) / (1000 * 4 + 50 * 20))
     assert rows["all"]["tasks"] == 2 and rows["all"]["errors"] == 1
     text = report.render(pairs, "opus", "haiku", offline=False)
-    assert "| digest | 1 | 0/1 (0%) | 1/1 (100%) | 0/1 (0%) | $0.0500 | $0.0100 | 0.20 |" in text
+    assert "| digest | 1 | 0/1 (0%) | 1/1 (100%) | 0/1 (0%) | $0.0050 | $0.0001 | 0.03 |" in text
     assert "### pytest-failures (candidate, claude-haiku-5-5)" in text and "error: error_max_turns" in text
     assert "plumbing only" not in text and "plumbing only" in report.render(pairs, "opus", "haiku", offline=True)

@@ -75,8 +75,8 @@ def test_post_tool_use_callback_offloads_like_the_command_hook():
 
 def test_callback_fails_open_and_logs(tmp_path):
     event = load_sample("post_bash_medium.json")
-    (tmp_path / "store").mkdir()
-    (tmp_path / "store" / "store.sqlite3").mkdir()  # the store cannot be opened
+    with open_store() as store:  # a store this ctxlean cannot use (a bad file would be moved aside instead)
+        store.db.execute("PRAGMA user_version = 99")
     assert run_callback(event) == {}
     assert "hook post-tool-use failed" in (tmp_path / "store" / "errors.log").read_text()
 

@@ -55,10 +55,13 @@ def test_chunks_from_line_start_at_or_before_it(store):
 
 def test_scoped_by_project(store):
     info = store.put(payload(10), project="/a", tool="Bash", kind="text", description="d")
-    with pytest.raises(HandleError, match="another project"):
+    never = "ctx_" + "0" * 16
+    with pytest.raises(HandleError, match="unknown handle") as other:
         store.info(info.handle, "/b")
-    with pytest.raises(HandleError, match="unknown handle"):
-        store.info("ctx_" + "0" * 16, "/a")
+    with pytest.raises(HandleError, match="unknown handle") as unknown:
+        store.info(never, "/a")
+    # another project's handle is refused exactly like one never stored: no probing what others stored
+    assert str(other.value).replace(info.handle, "H") == str(unknown.value).replace(never, "H")
     assert store.recent("/b") == []
     assert store.search("/b", "row") == []
 

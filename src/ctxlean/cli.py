@@ -18,6 +18,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "budget": ("ctxlean.budget_command", "the current session's context use against the budget"),
     "routing-eval": ("ctxlean.routing_eval", "agreement and cost of the Haiku agents vs a reference model"),
     "demo": ("ctxlean.demo", "run the real Claude Code CLI on a scripted task, without and with ctxlean"),
+    "report": ("ctxlean.usage.report",
+               "tokens, cost, cache hits and what ctxlean saved, by session/model/day/turn"),
+    "doctor": ("ctxlean.usage.doctor", "find cache misses in sessions and say why they happened"),
+    "statusline": ("ctxlean.usage.statusline", "Claude Code status line: context, cache hits, cost, saved"),
+    "gc": ("ctxlean.store.gc", "apply the store's TTL and size cap; remove what failed writers left"),
     "batch": ("ctxlean.batch.cli", "bulk prompts via Message Batches: submit, status, results, cancel"),
 }
 

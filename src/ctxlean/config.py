@@ -15,6 +15,10 @@ The routing policy (which model runs each kind of step, see ctxlean.routing) is 
     classify = "sonnet"
 
 or CTXLEAN_ROUTING="classify=sonnet,format=haiku".
+
+The settings in USER_ONLY guard data across projects (who may read which handles, what is masked) or act
+on the whole store (TTL, size cap): a repository's own `.claude/ctxlean.toml` must not loosen them, so
+there they are an error.
 """
 
 from __future__ import annotations
@@ -53,8 +57,23 @@ class Config:
     offload_tools: tuple = ("Bash", "Read", "Grep", "Glob", "WebFetch", "mcp__*")
     # Per-tool overrides: {glob: {setting: value}}.
     tools: dict = {}
+    # Price overrides for reports: {model id: {input, output, cache_write_5m, ...}}, plus {"aliases": {...}}
+    # (see ctxlean.usage.pricing). Layers merge per model.
+    pricing: dict = {}
     # Routing overrides: {step kind: model alias}; defaults in data/routing.toml (ctxlean.routing).
     routing: dict = {}
+    # fetch_detail gives up (with what it found so far and how to go on) after this many seconds.
+    fetch_timeout_s: float = 10.0
+    # Projects (path globs, "*" for all) whose handles fetch_detail may read from this one. User config only.
+    allow_cross_project: tuple = ()
+    # Mask obvious secrets in summaries, descriptions and the search index. User config only.
+    redact_secrets: bool = True
+    # Mask them in fetch_detail answers too; false returns stored lines exactly as stored. User config only.
+    redact_fetch: bool = True
+    # `ctxlean gc` removes payloads neither stored nor read for this many days (0 keeps them). User config only.
+    ttl_days: int = 30
+    # `ctxlean gc` then evicts least recently used payloads while the store is bigger (0: no cap). User config only.
+    max_store_mb: int = 2048
 
     def __init__(self, **values):
         for name, default in FIELDS.items():
@@ -90,6 +109,7 @@ def _fresh(default):
 
 FIELDS = {name: value for name, value in vars(Config).items()
           if not name.startswith("_") and not callable(value)}
+USER_ONLY = frozenset({"allow_cross_project", "redact_secrets", "redact_fetch", "ttl_days", "max_store_mb"})
 
 
 def _coerce(name: str, value, where: str):
@@ -129,19 +149,27 @@ def _routing(value, where: str) -> dict:
     return {kind: model.strip() for kind, model in value.items()}
 
 
-def _apply(values: dict, source: dict, where: str) -> None:
+def _apply(values: dict, source: dict, where: str, user_level: bool = True) -> None:
     for key, value in source.items():
         if key not in FIELDS:
             raise ConfigError(f"{where}: unknown setting {key!r} (known: {', '.join(FIELDS)})")
+        if key in USER_ONLY and not user_level:
+            raise ConfigError(f"{where}: {key} can only be set in your user config ({user_config_path()}) or "
+                              f"as CTXLEAN_{key.upper()}, not by a project")
         if key == "routing":
             values.setdefault("routing", {}).update(_routing(value, where))
         elif key == "tools":
             for pattern, overrides in _coerce(key, value, where).items():
                 if not isinstance(overrides, dict):
                     raise ConfigError(f"{where}: [tools.{pattern!r}] must be a table")
-                _apply({}, overrides, f"{where} [tools.{pattern}]")  # validates the keys
+                _apply({}, overrides, f"{where} [tools.{pattern}]", user_level)  # validates the keys
                 values.setdefault("tools", {}).setdefault(pattern, {}).update(
                     {k: _coerce(k, v, where) for k, v in overrides.items()})
+        elif key == "pricing":
+            for model, overrides in _coerce(key, value, where).items():
+                if not isinstance(overrides, dict):
+                    raise ConfigError(f"{where}: [pricing.{model!r}] must be a table")
+                values.setdefault("pricing", {}).setdefault(model, {}).update(overrides)
         else:
             values[key] = _coerce(key, value, where)
 
@@ -173,9 +201,9 @@ def load(project_dir: str | None = None, environ: dict | None = None) -> Config:
     _apply(values, _read_toml(user_config_path()), user_config_path())
     if project_dir:
         path = project_config_path(project_dir)
-        _apply(values, _read_toml(path), path)
+        _apply(values, _read_toml(path), path, user_level=False)
     _apply(values, {name: env[f"CTXLEAN_{name.upper()}"] for name in FIELDS
-                    if f"CTXLEAN_{name.upper()}" in env and name != "tools"}, "environment")
+                    if f"CTXLEAN_{name.upper()}" in env and name not in ("tools", "pricing")}, "environment")
     cfg = Config(**values)
     if not 0 < cfg.budget_soft_mark < cfg.budget_hard_mark <= 1:
         raise ConfigError(f"budget marks must satisfy 0 < budget_soft_mark < budget_hard_mark <= 1, got "

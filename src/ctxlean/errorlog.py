@@ -21,11 +21,13 @@ def log_error(context: str, exc: BaseException | None = None) -> None:
     path = error_log_path()
     try:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if hasattr(os, "geteuid") and path.parent.stat().st_uid != os.geteuid():
+            raise PermissionError(f"{path.parent} belongs to another user")  # the store refuses it too
         if path.exists() and path.stat().st_size > MAX_LOG_BYTES:
             os.replace(path, path.with_name(path.name + ".1"))
         fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         with os.fdopen(fd, "a", encoding="utf-8", errors="replace") as fh:
             fh.write(entry)
     except OSError:
-        last = str(exc).splitlines()[0] if exc is not None and str(exc) else type(exc).__name__
-        print(f"ctxlean: {context}: {last} (could not write {path})", file=sys.stderr)
+        last = "" if exc is None else ": " + (str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+        print(f"ctxlean: {context}{last} (could not write {path})", file=sys.stderr)

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from ctxlean import config
 from ctxlean.budget import AUTOCOMPACT_VARS, autocompact_env
-from ctxlean.paths import plugin_data_dir
+from ctxlean.paths import claude_config_dir, plugin_data_dir
 
 PLUGIN = "ctxlean@ctxlean"
 MARKETPLACE = "ctxlean"
@@ -171,7 +171,34 @@ def restore_compaction_env(record: dict) -> str:
     return f"auto-compaction settings restored in {path}{note}"
 
 
-def install(scope: str, project: Path, claude: str) -> list[str]:
+def set_statusline(scope: str, project: Path, done: dict) -> str:
+    """Add ctxlean's status line to the scope's settings, unless the user already has one of their own."""
+    import shlex
+
+    from ctxlean.usage.statusline import statusline_settings
+
+    path = claude_config_dir() / "settings.json" if scope == "user" else _settings_path(project)
+    settings = _read_settings(path)
+    if "statusLine" in settings and "statusline" not in done:
+        return f"status line left as it is: {path} already has one"
+    shim = marketplace_dir() / "plugin" / "bin" / "ctxlean-shim"
+    settings.update(statusline_settings(f"sh {shlex.quote(str(shim))} statusline"))
+    _write_settings(path, settings)
+    done["statusline"] = {"path": str(path), "written": settings["statusLine"]}
+    return f"status line enabled in {path}"
+
+
+def remove_statusline(record: dict) -> str:
+    path = Path(record["path"])
+    settings = _read_settings(path)
+    if settings.get("statusLine") != record["written"]:
+        return f"status line in {path} left as it is (changed since install)"
+    del settings["statusLine"]
+    _write_settings(path, settings)
+    return f"status line removed from {path}"
+
+
+def install(scope: str, project: Path, claude: str, statusline: bool = False) -> list[str]:
     key = scope if scope == "user" else f"project:{project}"
     state = _load_state()
     done = state.get(key, {})
@@ -188,6 +215,8 @@ def install(scope: str, project: Path, claude: str) -> list[str]:
     try:
         if scope == "project":
             messages.append(set_compaction_env(project, done))
+        if statusline:
+            messages.append(set_statusline(scope, project, done))
     finally:  # what was done so far must be recorded, or uninstall could not undo it
         state[key] = done
         _save_state(state)
@@ -203,6 +232,8 @@ def uninstall(scope: str, project: Path, claude: str) -> list[str]:
     messages = []
     if done.get("settings_env"):
         messages.append(restore_compaction_env(done["settings_env"]))
+    if done.get("statusline"):
+        messages.append(remove_statusline(done["statusline"]))
     if done.get("plugin_installed"):
         # --keep-data: the payload store lives in the plugin's data dir; handles in old sessions stay valid.
         result = _claude(claude, "uninstall", PLUGIN, "--scope", scope, "--keep-data", cwd=project)
@@ -225,12 +256,18 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--project", action="store_true",
                         help="project scope: this project's .claude/settings.json instead of your user settings")
     parser.add_argument("--claude", help="path of the Claude Code CLI (default: claude on PATH, else bundled)")
+    if command == "install":
+        parser.add_argument("--statusline", action="store_true",
+                            help="also show ctxlean's status line (context/budget, cache hits, cost, saved)")
     args = parser.parse_args(argv[1:])
     scope = "project" if args.project else "user"
     try:
         claude = find_claude(args.claude)
-        action = install if command == "install" else uninstall
-        for message in action(scope, Path.cwd(), claude):
+        if command == "install":
+            messages = install(scope, Path.cwd(), claude, statusline=args.statusline)
+        else:
+            messages = uninstall(scope, Path.cwd(), claude)
+        for message in messages:
             print(message)
     except (InstallError, config.ConfigError, OSError, subprocess.TimeoutExpired) as exc:
         print(f"ctxlean {command}: {exc}", file=sys.stderr)

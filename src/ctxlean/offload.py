@@ -5,8 +5,10 @@ Shared by the PostToolUse command hook and the Agent SDK's in-process hook callb
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
+from ctxlean import redact
 from ctxlean.config import Config
 from ctxlean.hooks.tool_output import ToolOutput
 from ctxlean.summarize import Payload, Summary, summarize
@@ -74,6 +76,13 @@ def offload(output: ToolOutput, *, tool: str, tool_input: dict | None, project: 
     payload = Payload(text=text, tool=tool, tool_input=tool_input, size=size,
                       binary="\x00" in text[:_BINARY_PROBE])
     summary = summarize(payload, max(cfg.summary_budget_tokens - _overhead_tokens(tool), 40))
+    # The description is stored and shown by list_details: it must be valid text (a lone surrogate from a
+    # hostile input cannot be bound by sqlite3) and, like every text the model sees, masked.
+    description = summary.description.encode("utf-8", "replace").decode("utf-8")
+    if cfg.redact_secrets:
+        description = redact.mask(description)
+    summary = dataclasses.replace(summary, description=description)
+    index_filter = redact.mask if cfg.redact_secrets else None
 
     own_store = store is None
     if own_store:
@@ -84,11 +93,14 @@ def offload(output: ToolOutput, *, tool: str, tool_input: dict | None, project: 
         if output.full_path:
             with open(output.full_path, "rb") as fh:
                 info = store.put(fh, project=project, tool=tool, kind=summary.kind,
-                                 description=summary.description, session_id=session_id)
+                                 description=summary.description, session_id=session_id, index_filter=index_filter)
         else:
             info = store.put(output.text.encode("utf-8", "surrogatepass"), project=project, tool=tool,
-                             kind=summary.kind, description=summary.description, session_id=session_id)
+                             kind=summary.kind, description=summary.description, session_id=session_id,
+                             index_filter=index_filter)
         replacement = render(tool, info.handle, info.size, info.lines, summary, sampled)
+        if cfg.redact_secrets:  # the final text, whatever the summarizer kept (the stored payload stays exact)
+            replacement = redact.mask(replacement)
         summary_tokens = estimate_tokens(replacement)
         store.record_offload(project=project, session_id=session_id, agent_id=agent_id, tool=tool,
                              handle=info.handle, original_tokens=original_tokens, summary_tokens=summary_tokens)

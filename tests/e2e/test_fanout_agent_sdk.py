@@ -47,4 +47,4 @@ def test_agent_sdk_steps_run_the_graph_with_their_models_and_inputs(tmp_path):
     # priced from the pricing data, per model, from the usage Claude Code reported (the fake's figures)
     reported = [(r["body"]["model"], Usage(input_tokens=input_tokens_for(r["body"]),
                  output_tokens=output_tokens_for([text("echo: " + last_user_text(r["body"]))]))) for r in requests]
-    assert report.cost_usd == pytest.approx(sum(request_cost(BOOK, m, u, batch=False) for m, u in reported))
+    assert report.cost_usd == pytest.approx(sum(request_cost(BOOK, m, u.as_api(), batch=False) for m, u in reported))

@@ -17,18 +17,18 @@ pytest.importorskip("ctxlean.usage.pricing", reason="pricing data lands with the
 from costs import min_cacheable_tokens  # noqa: E402
 from report import figures  # noqa: E402
 from runner import run_arm  # noqa: E402
-from tls import make_certificate, server_context  # noqa: E402
 from trajectories import build_workspace  # noqa: E402
 
 from ctxlean.fakeapi import FakeAnthropic, Script  # noqa: E402
+from ctxlean.fakeapi.tls import self_signed_cert  # noqa: E402
 
 pytestmark = pytest.mark.e2e
 
 
 def test_a_short_trajectory_reaches_every_needle_and_costs_less_with_ctxlean(tmp_path):
-    cert = make_certificate(tmp_path)
-    with FakeAnthropic(Script([]), tls=server_context(cert)) as pages:
-        full = build_workspace("log_triage", tmp_path / "base", {"pages": pages.url})
+    cert, key = self_signed_cert(tmp_path)
+    with FakeAnthropic(Script([]), tls=(cert, key)) as pages:
+        full = build_workspace("log_triage", tmp_path / "base", {"pages": pages.https_url})
         short = replace(full, steps=full.steps[:8])  # up to the first two needles
         assert len(short.needles()) == 2
         runs = {arm: run_arm(short, arm, tmp_path / "base", tmp_path / arm, pages=pages, cert=cert,

@@ -1,10 +1,9 @@
 """Token usage and what it costs: priced by ctxlean's price book, with the Message Batches discount.
 
 The price book is `ctxlean.usage.pricing` (prices as data, layered with the user's `[pricing]` config):
-`resolve(model)` gives the model's canonical id and batch discount, `cost(model, input, output,
-cache_read, cache_write_5m, cache_write_1h)` the USD of one request. Requests are priced one by one,
-because a long prompt can move a request into another price tier; the batch discount and the caching
-multipliers stack, as the API bills them.
+`resolve(model)` gives the model's canonical id and batch discount, `usage_cost(model, usage)` the USD
+of one request's usage. Requests are priced one by one, because a long prompt can move a request into
+another price tier; the batch discount and the caching multipliers stack, as the API bills them.
 """
 
 from __future__ import annotations
@@ -23,8 +22,9 @@ class PriceBook(Protocol):
 
     def resolve(self, model_id: str) -> ModelPrice | None: ...
 
-    def cost(self, model_id: str, input: int, output: int, cache_read: int, cache_write_5m: int,
-             cache_write_1h: int) -> float | None: ...
+    def usage_cost(self, model_id: str, usage: dict) -> float | None: ...
+
+    def min_cacheable_tokens(self, model_id: str) -> int: ...
 
 
 def price_book() -> PriceBook:
@@ -46,12 +46,18 @@ class Usage:
     @classmethod
     def from_api(cls, usage: dict) -> Usage:
         """From the API's usage object; cache writes without the per-TTL split count as 5-minute writes."""
-        written = usage.get("cache_creation_input_tokens") or 0
-        split = usage.get("cache_creation") or {}
-        one_hour = min(split.get("ephemeral_1h_input_tokens") or 0, written)
-        return cls(input_tokens=usage.get("input_tokens") or 0, cache_write_5m=written - one_hour,
-                   cache_write_1h=one_hour, cache_read=usage.get("cache_read_input_tokens") or 0,
-                   output_tokens=usage.get("output_tokens") or 0)
+        from ctxlean.usage.records import usage_split
+
+        input_tokens, output, read, write_5m, write_1h = usage_split(usage)
+        return cls(input_tokens, write_5m, write_1h, read, output)
+
+    def as_api(self) -> dict:
+        """The API's usage object for these figures (what the price book prices)."""
+        return {"input_tokens": self.input_tokens, "output_tokens": self.output_tokens,
+                "cache_read_input_tokens": self.cache_read,
+                "cache_creation_input_tokens": self.cache_write_5m + self.cache_write_1h,
+                "cache_creation": {"ephemeral_5m_input_tokens": self.cache_write_5m,
+                                   "ephemeral_1h_input_tokens": self.cache_write_1h}}
 
     def __add__(self, other: Usage) -> Usage:
         return Usage(*(getattr(self, f.name) + getattr(other, f.name) for f in fields(self)))
@@ -60,10 +66,9 @@ class Usage:
         return asdict(self)
 
 
-def request_cost(book: PriceBook, model: str, usage: Usage, batch: bool = True) -> float | None:
-    """USD for one request's usage (None for a model the price book does not know)."""
-    usd = book.cost(model, usage.input_tokens, usage.output_tokens, usage.cache_read, usage.cache_write_5m,
-                    usage.cache_write_1h)
+def request_cost(book: PriceBook, model: str, usage: dict, batch: bool = True) -> float | None:
+    """USD for one request's API usage object (None for a model the price book does not know)."""
+    usd = book.usage_cost(model, usage)
     if usd is None or not batch:
         return usd
     return usd * (1 - book.resolve(model).batch_discount)
@@ -73,7 +78,8 @@ def request_cost(book: PriceBook, model: str, usage: Usage, batch: bool = True) 
 class Estimate:
     requests: int
     batches: int
-    prefix_tokens: int  # the cached shared instructions, per request
+    prefix_tokens: int  # the shared instructions, per request
+    min_cacheable_tokens: int  # the model's shortest cacheable prefix: a shorter one is not cached
     item_tokens: int  # the per-item content, all requests together
     max_output_tokens: int  # max_tokens per request, all requests together
     input_usd: float  # with one cache write per batch and cache reads for every other request
@@ -91,6 +97,8 @@ def estimate(book: PriceBook, model: str, prefix_tokens: int, item_tokens: list[
     """The cost of a job before it runs. Output is unknown in advance, so it is bounded by max_tokens;
     cache hits inside a batch are likely but not guaranteed, so the uncached input cost is given too.
     `batch_sizes` are the requests per batch, in item order."""
+    minimum = book.min_cacheable_tokens(model)
+    cacheable = 0 < prefix_tokens and prefix_tokens >= minimum
     firsts = set()
     start = 0
     for size in batch_sizes:
@@ -98,24 +106,36 @@ def estimate(book: PriceBook, model: str, prefix_tokens: int, item_tokens: list[
         start += size
     cached = uncached = output = 0.0
     for i, tokens in enumerate(item_tokens):
-        write, read = (prefix_tokens, 0) if i in firsts else (0, prefix_tokens)
-        with_cache = Usage(input_tokens=tokens, cache_write_1h=write, cache_read=read)
-        cached += request_cost(book, model, with_cache)
-        uncached += request_cost(book, model, Usage(input_tokens=tokens + prefix_tokens))
-        output += request_cost(book, model, Usage(**{**with_cache.as_dict(), "output_tokens": max_tokens})) \
-            - request_cost(book, model, with_cache)
+        plain = Usage(input_tokens=tokens + prefix_tokens)
+        if cacheable:
+            write, read = (prefix_tokens, 0) if i in firsts else (0, prefix_tokens)
+            with_cache = Usage(input_tokens=tokens, cache_write_1h=write, cache_read=read)
+        else:
+            with_cache = plain
+        input_usd = request_cost(book, model, with_cache.as_api())
+        cached += input_usd
+        uncached += request_cost(book, model, plain.as_api())
+        with_output = Usage(**{**with_cache.as_dict(), "output_tokens": max_tokens})
+        output += request_cost(book, model, with_output.as_api()) - input_usd
     return Estimate(requests=len(item_tokens), batches=len(batch_sizes), prefix_tokens=prefix_tokens,
-                    item_tokens=sum(item_tokens), max_output_tokens=len(item_tokens) * max_tokens,
-                    input_usd=cached, input_usd_uncached=uncached, output_usd_max=output,
+                    min_cacheable_tokens=minimum, item_tokens=sum(item_tokens),
+                    max_output_tokens=len(item_tokens) * max_tokens, input_usd=cached,
+                    input_usd_uncached=uncached, output_usd_max=output,
                     batch_discount=book.resolve(model).batch_discount)
 
 
 def describe(est: Estimate) -> str:
     """Two lines for the user before anything is paid for."""
     writes = min(est.batches, est.requests)
-    cache = (f"shared prefix {est.prefix_tokens:,} tokens cached (1h): {writes} write(s), "
-             f"{est.requests - writes:,} reads" if est.prefix_tokens else "no shared prefix to cache")
+    if not est.prefix_tokens:
+        cache = "no shared prefix to cache"
+    elif est.prefix_tokens < est.min_cacheable_tokens:
+        cache = (f"shared prefix {est.prefix_tokens:,} tokens, under the model's {est.min_cacheable_tokens:,}-token "
+                 "minimum: not cached")
+    else:
+        cache = (f"shared prefix {est.prefix_tokens:,} tokens cached (1h): {writes} write(s), "
+                 f"{est.requests - writes:,} reads")
     return (f"estimated cost (batch discount {est.batch_discount:.0%}): input ${est.input_usd:.4f} "
-            f"(${est.input_usd_uncached:.4f} with no cache hits; {cache}, {est.item_tokens:,} item tokens)\n"
+            f"(${est.input_usd_uncached:.4f} with no cache hits; {cache}; {est.item_tokens:,} item tokens)\n"
             f"  + output at most ${est.output_usd_max:.4f} ({est.max_output_tokens:,} tokens = requests x "
             f"max_tokens); total at most ${est.total_usd_max:.4f}")

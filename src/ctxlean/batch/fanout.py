@@ -51,7 +51,7 @@ class StepOutput:
 
     def priced(self, book: PriceBook) -> float | None:
         """The cost from the price book, each model's tokens at that model's prices (None if one is unknown)."""
-        costs = [request_cost(book, model, usage, batch=False)
+        costs = [request_cost(book, model, usage.as_api(), batch=False)
                  for model, usage in (self.usage_by_model or {self.model: self.usage}).items()]
         return None if None in costs else sum(costs)
 

@@ -263,9 +263,9 @@ class JobRun:
         expired and canceled requests carry no usage and a retried item has one line (its last attempt)."""
         totals = Totals()
         for line in _read_lines(self.job.out):
-            usage = Usage.from_api(line.get("usage") or {})
+            usage = line.get("usage") or {}
             totals.counts[line["status"]] += 1
-            totals.usage += usage
+            totals.usage += Usage.from_api(usage)
             totals.cost_usd += request_cost(self.book, self.job.model, usage) or 0.0
         return totals
 

@@ -4,15 +4,15 @@ Shapes follow what `anthropic`'s `client.messages.batches.*` sends and parses (n
 fetched from the batch's absolute `results_url`). Each server has its own batches (`batches_of(server)`),
 configured with a `BatchBehaviour`:
 
-    with FakeAnthropic(script) as api:
+    with FakeAnthropic(script, usage=PromptCache(min_cacheable_tokens)) as api:
         fake = batches_of(api, BatchBehaviour(processing_seconds=0.2))
 
 A batch stays `in_progress` for `processing_seconds` (+ `stagger_seconds` per batch created before it) on
-the behaviour's clock, then every request is answered at once by the server's Script, as if it had been a
-POST /v1/messages: a scripted `error(...)` becomes an `errored` result, `expired()` an `expired` one.
-Usage is estimated with ctxlean.tokens (the Messages endpoint's counters) and simulates prompt caching of
-the system blocks up to the last `cache_control` breakpoint: the first request with a given prefix writes
-it (5m or 1h, as asked), later ones within the TTL read it.
+the behaviour's clock, then every request is answered at once by the server's Script and built like a
+POST /v1/messages answer: a scripted `error(...)` becomes an `errored` result, `expired()` an `expired`
+one. Usage comes from the server's usage function, so with a PromptCache the batch requests read and
+write the same prompt cache as Messages calls (the first request with a cached prefix writes it, later
+ones read it), as on the API.
 """
 
 from __future__ import annotations
@@ -27,12 +27,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from ctxlean.fakeapi.messages import input_tokens_for, output_tokens_for
+from ctxlean.fakeapi.cache import CacheControlError
+from ctxlean.fakeapi.messages import build_message
 from ctxlean.fakeapi.routing import Reply, Request, error_reply, json_reply, route
-from ctxlean.tokens import estimate_tokens
 
 CUSTOM_ID = re.compile(r"[a-zA-Z0-9_-]{1,64}")
-TTL_SECONDS = {"5m": 300, "1h": 3600}
 RESULT_CHUNK_BYTES = 64 * 1024
 
 
@@ -73,7 +72,7 @@ class FakeBatches:
         self.behaviour = behaviour
         self.batches: dict[str, FakeBatch] = {}
         self.create_calls = 0
-        self.cache: dict[str, float] = {}  # prefix key -> expiry (clock seconds)
+        self.answered = 0  # requests answered so far: numbers their messages, as seq does for Messages calls
         self.lock = threading.RLock()
 
     def reported_usage(self) -> list[dict]:
@@ -95,60 +94,28 @@ class FakeBatches:
             if batch.status == "canceling":
                 result = {"type": "canceled"}
             else:
-                result = self._answer(server, batch, index, request, now)
+                result = self._answer(server, batch, index, request)
             batch.results.append({"custom_id": request["custom_id"], "result": result})
         batch.status, batch.ended_at = "ended", now
 
-    def _answer(self, server, batch: FakeBatch, index: int, request: dict, now: float) -> dict:
-        params = request["params"]
-        fake_req = Request(seq=index, method="POST", path=f"/v1/messages/batches/{batch.id}/requests",
-                           query={}, headers={}, body=params, server=server)
+    def _answer(self, server, batch: FakeBatch, index: int, request: dict) -> dict:
+        self.answered += 1
+        fake_req = Request(seq=self.answered, method="POST", path=f"/v1/messages/batches/{batch.id}/requests",
+                           query={}, headers={}, body=request["params"], server=server)
         _, response = server.script.pick(fake_req)
         if response.get("batch_result") == "expired":
             return {"type": "expired"}
-        if response.get("error"):
-            return {"type": "errored", "error": {"type": "error", "error": response["error"],
+        error = response.get("error")
+        if not error:
+            try:
+                message = build_message(fake_req, response)
+            except CacheControlError as exc:
+                error = {"type": "invalid_request_error", "message": str(exc)}
+        if error:
+            return {"type": "errored", "error": {"type": "error", "error": error,
                                                  "request_id": f"req_{batch.id}_{index}"}}
-        blocks = [dict(b) for b in response.get("content", [])]
-        usage = self._usage(params, blocks, now)
-        usage.update(response.get("usage") or {})
-        message = {"id": "msg_" + _digest(f"{batch.id}/{request['custom_id']}"), "type": "message",
-                   "role": "assistant", "model": params.get("model"), "content": blocks,
-                   "stop_reason": response.get("stop_reason") or "end_turn", "stop_sequence": None,
-                   "usage": usage}
+        message["usage"]["service_tier"] = "batch"
         return {"type": "succeeded", "message": message}
-
-    def _usage(self, params: dict, blocks: list[dict], now: float) -> dict:
-        """Estimated usage with the cached system prefix split off as a cache write or read."""
-        prefix, ttl = _cached_prefix(params)
-        total = input_tokens_for(params)
-        usage = {"input_tokens": total, "output_tokens": output_tokens_for(blocks),
-                 "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0,
-                 "cache_creation": {"ephemeral_5m_input_tokens": 0, "ephemeral_1h_input_tokens": 0},
-                 "service_tier": "batch"}
-        if not prefix:
-            return usage
-        cached = estimate_tokens("".join(b.get("text", "") for b in prefix))
-        usage["input_tokens"] = max(0, total - cached)
-        key = _digest(json.dumps([params.get("model"), prefix], sort_keys=True))
-        if self.cache.get(key, 0) > now:
-            usage["cache_read_input_tokens"] = cached
-        else:
-            usage["cache_creation_input_tokens"] = cached
-            usage["cache_creation"][f"ephemeral_{ttl}_input_tokens"] = cached
-        self.cache[key] = now + TTL_SECONDS[ttl]
-        return usage
-
-
-def _cached_prefix(params: dict) -> tuple[list[dict], str]:
-    """The system blocks up to the last one with cache_control, and that breakpoint's TTL."""
-    system = params.get("system")
-    if not isinstance(system, list):
-        return [], "5m"
-    marked = [i for i, b in enumerate(system) if isinstance(b, dict) and b.get("cache_control")]
-    if not marked:
-        return [], "5m"
-    return system[: marked[-1] + 1], system[marked[-1]]["cache_control"].get("ttl", "5m")
 
 
 def _digest(text: str) -> str:

@@ -10,7 +10,12 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
 import sys
+
+# Claude Code's own caps keep hook inputs to a few MB (big Bash output arrives as persistedOutputPath);
+# beyond this the input passes through untouched rather than be parsed whole into memory.
+MAX_INPUT_BYTES = 64 << 20
 
 # event argument -> (module, when Claude Code calls it)
 HANDLERS: dict[str, tuple[str, str]] = {
@@ -43,15 +48,36 @@ def answer(event_name: str, event: object) -> dict | str | None:
 def run(event_name: str, raw: bytes) -> str:
     """The text the hook prints for this event input ('' for nothing). Never raises."""
     try:
+        if len(raw) > MAX_INPUT_BYTES:
+            raise ValueError(f"hook input is {len(raw):,} bytes, over {MAX_INPUT_BYTES:,}: passed through")
         result = answer(event_name, json.loads(raw))
         if isinstance(result, str):
-            return result
-        return json.dumps(result, ensure_ascii=False) if result else ""
-    except (ValueError, TypeError) as exc:  # not JSON in, or an answer that JSON cannot encode
+            return result.encode("utf-8", "replace").decode("utf-8")
+        return _dumps(result) if result else ""
+    # not JSON in (or too deep, or too big to parse), or an answer that JSON cannot encode
+    except (ValueError, TypeError, RecursionError, MemoryError) as exc:
         from ctxlean.errorlog import log_error
 
         log_error(f"hook {event_name} failed", exc)
         return ""
+
+
+def _dumps(answer: dict) -> str:
+    text = json.dumps(answer, ensure_ascii=False)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate from the input: \u escapes keep the answer valid UTF-8
+        text = json.dumps(answer)
+    return text
+
+
+def _read_capped(stream) -> bytes:
+    """stdin up to MAX_INPUT_BYTES + 1 (enough for run() to refuse it); the rest is drained, not kept, so
+    Claude Code never blocks writing to a hook that stopped reading."""
+    data = stream.read(MAX_INPUT_BYTES + 1)
+    while stream.read(1 << 20):
+        pass
+    return data
 
 
 def main(argv: list[str]) -> int:
@@ -59,7 +85,17 @@ def main(argv: list[str]) -> int:
         events = "\n".join(f"  {name:<14} {text}" for name, (_, text) in HANDLERS.items())
         print(f"usage: ctxlean hook <event>   (event JSON on stdin)\n\nevents:\n{events}", file=sys.stderr)
         return 2
-    out = run(argv[1], sys.stdin.buffer.read())
-    if out:
-        sys.stdout.write(out)
+    try:
+        out = run(argv[1], _read_capped(sys.stdin.buffer))
+        if out:
+            sys.stdout.buffer.write(out.encode("utf-8"))
+            sys.stdout.flush()
+    except Exception as exc:  # stdin or stdout gone (Claude Code cancelled the call): nothing to answer
+        from ctxlean.errorlog import log_error
+
+        log_error(f"hook {argv[1]} could not read its input or write its answer", exc)
+        try:  # else the interpreter's own final flush of the dead stdout fails and exits with status 120
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except OSError:
+            pass
     return 0

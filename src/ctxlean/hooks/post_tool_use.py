@@ -41,7 +41,7 @@ def handle(event: dict) -> dict | None:
 
         tool_input = event.get("tool_input") if isinstance(event.get("tool_input"), dict) else None
         done = offload(output, tool=tool, tool_input=tool_input, project=project, cfg=call_cfg,
-                       session_id=event.get("session_id"), agent_id=event.get("agent_id"))
+                       session_id=_text(event.get("session_id")), agent_id=_text(event.get("agent_id")))
         if done is not None:
             answer["updatedToolOutput"] = output.replace(done.text)
             shown_tokens = done.summary_tokens
@@ -51,3 +51,7 @@ def handle(event: dict) -> dict | None:
         if state.zone != "ok":
             answer["additionalContext"] = budget.budget_note(state, budget.limits_at(state.fill, cfg))
     return {"hookSpecificOutput": {"hookEventName": "PostToolUse", **answer}} if answer else None
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) else None

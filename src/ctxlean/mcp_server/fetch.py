@@ -1,7 +1,11 @@
 """fetch_detail, search_details and list_details as plain functions over the store (no MCP imports).
 
 Every answer is bounded by a token budget and ends with how to get the rest, so the model can walk a
-payload of any size page by page without ever pulling it whole into its context.
+payload of any size page by page without ever pulling it whole into its context. Every answer is bounded
+in time and memory too, whatever the arguments: lines are read in pieces of at most half a page; grep runs
+in a child process killed at the deadline (grep_worker); jsonpath parses payloads up to MAX_JSON_BYTES
+with a bounded amount of work and prints its result lazily; past `timeout_s` the answer is what was found
+so far plus the call that goes on from there.
 """
 
 from __future__ import annotations
@@ -9,14 +13,19 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
+from ctxlean.mcp_server import grep_worker
 from ctxlean.mcp_server import jsonpath as jsonpath_lib
+from ctxlean.mcp_server.lines import Row, TimeUp, iter_lines, line_rows, masked, stop_after
 from ctxlean.store import HandleError, check_handle
 from ctxlean.tokens import BYTES_PER_TOKEN, estimate_tokens
 
-MAX_JSON_BYTES = 256 << 20  # jsonpath parses the payload whole; beyond this it refuses
-MAX_MATCH_LINE = 64 << 10  # grep matches within the first 64 KB of a line (bounds regex time per line)
+MAX_JSON_BYTES = 16 << 20  # jsonpath parses the payload whole (~10x its size in memory); beyond this it refuses
+MAX_PATTERN_CHARS = 1000
+MAX_QUERY_CHARS = 1000
+MAX_LINE = 10**15 - 1
+DEFAULT_TIMEOUT_S = 10.0
 
 
 class FetchError(ValueError):
@@ -25,10 +34,15 @@ class FetchError(ValueError):
 
 def _parse_lines(spec: object) -> tuple[int, int | None]:
     """'A-B', 'A-', 'A', or an int -> (first, last or None); 1-based inclusive."""
-    text = str(spec).strip()
-    m = re.fullmatch(r"(\d+)\s*(?:(-|:|\.\.)\s*(\d*))?", text)
+    usage = 'use lines="120-180", lines="120-" or lines="42" (numbered from 1)'
+    if isinstance(spec, int) and not isinstance(spec, bool):
+        if not 1 <= spec <= MAX_LINE:  # str() of a 5,000-digit int raises: never echo one
+            raise FetchError(f"lines= is out of range: {usage}")
+        return spec, spec
+    m = re.fullmatch(r"(\d{1,15})\s*(?:(-|:|\.\.)\s*(\d{0,15}))?", spec.strip()) if isinstance(spec, str) else None
     if not m:
-        raise FetchError(f'lines={spec!r} is not a range: use lines="120-180", lines="120-" or lines="42"')
+        shown = repr(spec[:40]) if isinstance(spec, str) else type(spec).__name__
+        raise FetchError(f"lines={shown} is not a range: {usage}")
     first = int(m[1])
     last = first if m[2] is None else (int(m[3]) if m[3] else None)
     if first < 1 or (last is not None and last < first):
@@ -36,111 +50,154 @@ def _parse_lines(spec: object) -> tuple[int, int | None]:
     return first, last
 
 
-def _iter_lines(store, handle: str, project: str, first: int = 1) -> Iterator[tuple[int, str]]:
-    """(line number, text) from `first` on, decoding each line separately (invalid UTF-8 replaced)."""
-    lineno = None
-    carry = b""
-    for first_line, raw in store.iter_chunks(handle, project, from_line=first):
-        if lineno is None:
-            lineno = first_line
-        parts = (carry + raw).split(b"\n")
-        carry = parts.pop()
-        for part in parts:
-            if lineno >= first:
-                yield lineno, part.decode("utf-8", "replace")
-            lineno += 1
-    if carry and lineno is not None and lineno >= first:
-        yield lineno, carry.decode("utf-8", "replace")
-
-
-def _pages(rows: Iterator[tuple[int, str]], page_tokens: int, page: int) -> tuple[list[str], bool]:
-    """Rows rendered as 'N: text', grouped greedily into pages of page_tokens; the page-th group and
-    whether more follows. A line longer than a page is shown in page-sized pieces ('N[2/5]: ...')."""
-    budget_bytes = page_tokens * BYTES_PER_TOKEN
+def _pages(rows: Iterator[Row], page_tokens: int, page: int, deadline: float) -> tuple[list[str], bool, int | None]:
+    """Rows rendered as 'N: text' (pieces of a long line as 'N[k]: text'), grouped greedily into pages of
+    page_tokens: the page-th group, whether more follows, and the line where time ran out (else None)."""
     current: list[str] = []
     used = 0
     index = 1
-    for lineno, text in rows:
-        pieces = [text[i:i + budget_bytes // 2] for i in range(0, len(text), budget_bytes // 2)] or [""]
-        for n, piece in enumerate(pieces, 1):
-            label = f"{lineno}" if len(pieces) == 1 else f"{lineno}[{n}/{len(pieces)}]"
-            row = f"{label}: {piece}"
+    try:
+        for n, (lineno, part, text) in enumerate(rows):
+            if n % 64 == 0 and time.monotonic() > deadline:
+                raise TimeUp(lineno)
+            row = f"{lineno}: {text}" if part == 0 else f"{lineno}[{part}]: {text}"
             cost = estimate_tokens(row) + 1
             if current and used + cost > page_tokens:
                 if index == page:
-                    return current, True
+                    return current, True, None
                 index += 1
                 current, used = [], 0
             current.append(row)
             used += cost
-    return (current, False) if index == page else ([], False)
+    except TimeUp as stop:
+        return (current if index == page else []), True, stop.lineno
+    return (current, False, None) if index == page else ([], False, None)
 
 
-def _grep_rows(store, handle: str, project: str, pattern: str) -> Iterator[tuple[int, str]]:
+def _check_pattern(pattern: object) -> str:
+    if not isinstance(pattern, str) or len(pattern) > MAX_PATTERN_CHARS:
+        raise FetchError(f"grep= takes a regular expression of at most {MAX_PATTERN_CHARS} characters")
     try:
-        regex = re.compile(pattern)
-    except re.error as exc:
-        raise FetchError(f"grep={pattern!r} is not a valid regular expression: {exc}") from exc
-    for lineno, text in _iter_lines(store, handle, project):
-        if regex.search(text[:MAX_MATCH_LINE]):
-            yield lineno, text
+        re.compile(pattern)
+    except (re.error, OverflowError, RecursionError) as exc:
+        raise FetchError(f"grep={pattern[:80]!r} is not a valid regular expression: {exc}") from exc
+    return pattern
 
 
-def _jsonpath_rows(store, handle: str, project: str, path: str, size: int) -> Iterator[tuple[int, str]]:
+def _jsonpath_rows(store, handle: str, project: str, path: str, size: int, piece_bytes: int) -> Iterator[Row]:
     if size > MAX_JSON_BYTES:
-        raise FetchError(f"payload is {size:,} bytes, too big to parse for jsonpath; use grep= or lines=")
+        raise FetchError(f"payload is {size:,} bytes, too big to parse for jsonpath (limit {MAX_JSON_BYTES:,}); "
+                         "use grep= or lines=")
     try:
         document = json.loads(store.read_bytes(handle, project))
     except (ValueError, UnicodeDecodeError) as exc:
         raise FetchError(f"payload is not JSON ({exc}); use grep= or lines= instead") from exc
+    except RecursionError as exc:
+        raise FetchError("payload JSON is nested too deeply to parse; use grep= or lines=") from exc
     try:
         found = jsonpath_lib.evaluate(document, path)
     except jsonpath_lib.JsonPathError as exc:
         raise FetchError(str(exc)) from exc
-    text = json.dumps(found[0] if len(found) == 1 else found, indent=1, ensure_ascii=False, sort_keys=False)
-    return enumerate(text.splitlines(), 1)
+    return _json_rows(found[0] if len(found) == 1 else found, piece_bytes)
+
+
+def _json_rows(value: object, piece_bytes: int) -> Iterator[Row]:
+    """value as indented JSON lines, encoded lazily: a page needs only its own lines, whatever the size."""
+    lineno = 1
+    pending = ""
+    for chunk in json.JSONEncoder(indent=1, ensure_ascii=False).iterencode(value):
+        pending += chunk
+        if "\n" in chunk:
+            *complete, pending = pending.split("\n")
+            for text in complete:
+                yield from line_rows(lineno, text.encode("utf-8", "surrogatepass"), piece_bytes)
+                lineno += 1
+    yield from line_rows(lineno, pending.encode("utf-8", "surrogatepass"), piece_bytes)
 
 
 def fetch_detail(store, project: str, handle: str, lines: str | int | None = None, grep: str | None = None,
-                 jsonpath: str | None = None, page: int = 1, budget_tokens: int = 2000) -> str:
-    """A bounded slice of a stored payload, with a header saying what it is and how to continue."""
+                 jsonpath: str | None = None, page: int = 1, budget_tokens: int = 2000,
+                 timeout_s: float = DEFAULT_TIMEOUT_S, allowed_projects: Iterable[str] = (),
+                 redact: bool = True) -> str:
+    """A bounded slice of a stored payload, with a header saying what it is and how to continue.
+
+    `allowed_projects` are the user's allow_cross_project globs; `redact` masks obvious secrets (the
+    user's redact_fetch). Raises HandleError or FetchError with a message for the model.
+    """
+    deadline = time.monotonic() + timeout_s
     handle = check_handle(handle)
+    project = store.owner(handle, project, allowed_projects)
     info = store.info(handle, project)
-    if not isinstance(page, int) or page < 1:
-        raise FetchError(f"page={page!r}: pages are numbered from 1")
-    selectors = [name for name, value in (("lines", lines), ("grep", grep), ("jsonpath", jsonpath))
-                 if value not in (None, "")]
-    if len(selectors) > 1:
-        raise FetchError(f"use one of lines=, grep=, jsonpath= per call (got {', '.join(selectors)})")
-    if lines not in (None, ""):
-        first, last = _parse_lines(lines)
-        rows = _iter_lines(store, handle, project, first)
-        if last is not None:
-            rows = _stop_after(rows, last)
-        what, again = f"lines {first}-{last or info.lines}", f'lines="{lines}", '
-    elif grep not in (None, ""):
-        rows, what, again = _grep_rows(store, handle, project, grep), f"lines matching {grep!r}", f"grep={grep!r}, "
-    elif jsonpath not in (None, ""):
-        rows = _jsonpath_rows(store, handle, project, jsonpath, info.size)
+    if isinstance(page, bool) or not isinstance(page, int) or page < 1:
+        raise FetchError("page= takes a whole number from 1")
+    given = {name: value for name, value in (("lines", lines), ("grep", grep), ("jsonpath", jsonpath))
+             if value not in (None, "")}
+    if "jsonpath" in given and len(given) > 1:
+        raise FetchError(f"jsonpath= goes alone (got {', '.join(given)}); lines= and grep= may be combined")
+    first, last = _parse_lines(lines) if "lines" in given else (1, None)
+    lines = f"{first}" if last == first else f"{first}-{last or ''}"  # echoed as parsed, never as sent
+    if "jsonpath" in given:
+        try:
+            jsonpath_lib.parse(jsonpath)  # checked before it is echoed in the answer
+        except jsonpath_lib.JsonPathError as exc:
+            raise FetchError(str(exc)) from exc
+    span = f"lines {first}-{last or info.lines}"
+    if "grep" in given:
+        pattern = _check_pattern(grep)
+        what = f"lines matching {grep!r}" + (f" in {span}" if "lines" in given else "")
+        again = f"grep={grep!r}, " + (f'lines="{lines}", ' if "lines" in given else "")
+    elif "jsonpath" in given:
         what, again = f"jsonpath {jsonpath!r} (lines of the result)", f"jsonpath={jsonpath!r}, "
+    elif "lines" in given:
+        what, again = span, f'lines="{lines}", '
     else:
-        rows, what, again = _iter_lines(store, handle, project), "all lines", ""
-    head = f"[ctxlean] {handle} ({info.tool}, {info.size:,} bytes, {info.lines:,} lines): {what}, page {page}"
-    tail_more = f'[ctxlean] more: fetch_detail("{handle}", {again}page={page + 1})'
-    overhead = estimate_tokens(head + tail_more) + 4
-    shown, more = _pages(rows, max(budget_tokens - overhead, 50), page)
+        what, again = "all lines", ""
+    def frame(n: int) -> tuple[str, str]:
+        return (f"[ctxlean] {handle} ({info.tool}, {info.size:,} bytes, {info.lines:,} lines): {what}, page {n}",
+                f'[ctxlean] more: fetch_detail("{handle}", {again}page={n + 1})')
+
+    head, tail_more = frame(page)
+    # The same page size for every page number (its digits must not shift the page boundaries), with room
+    # for the longer "stopped after ..." tail.
+    overhead = estimate_tokens("".join(frame(10**15))) + 40
+    page_tokens = max(budget_tokens - overhead, 50)
+    piece_bytes = page_tokens * BYTES_PER_TOKEN // 2
+    if "jsonpath" not in given and page > info.lines + info.size // piece_bytes + 1:
+        return f"{head}\n[ctxlean] nothing on page {page} (past the end)."  # no page this far can exist
+
+    if "grep" in given:
+        rows = grep_worker.search(store.path, handle, project, pattern, first, last, piece_bytes, redact, deadline)
+    else:
+        if "jsonpath" in given:
+            rows = _jsonpath_rows(store, handle, project, jsonpath, info.size, piece_bytes)
+        else:
+            rows = iter_lines(store, handle, project, first, piece_bytes)
+            if last is not None:
+                rows = stop_after(rows, last)
+        if redact:
+            rows = masked(rows)
+    try:
+        shown, more, stopped = _pages(rows, page_tokens, page, deadline)
+    except grep_worker.GrepFailed as exc:
+        raise FetchError(f"grep={grep!r} failed: {exc}; simplify the pattern or narrow it with lines=") from exc
+    except RecursionError as exc:
+        raise FetchError("the selected JSON is nested too deeply to print; select a deeper part") from exc
     store.touch(handle, project)
+    if stopped is not None:
+        tail = f"[ctxlean] stopped after {timeout_s:g} s at line {stopped:,}, before the selection ended; "
+        if "jsonpath" in given:
+            tail += "select a smaller part with a narrower jsonpath"
+        elif "grep" in given:
+            tail += (f'continue with fetch_detail("{handle}", grep={grep!r}, lines="{stopped}-{last or ""}"); if '
+                     f"the pattern itself is slow on line {stopped} (nested quantifiers like (a+)+ backtrack), "
+                     f'simplify it or skip the line with lines="{stopped + 1}-{last or ""}"')
+        else:
+            tail += f'continue with fetch_detail("{handle}", lines="{stopped}-{last or ""}")'
+        return "\n".join([head, *shown, tail])
     if not shown:
         end = "no lines" if page == 1 else f"nothing on page {page} (past the end)"
         return f"{head}\n[ctxlean] {end}."
     return "\n".join([head, *shown, tail_more if more else "[ctxlean] end of selection."])
-
-
-def _stop_after(rows: Iterator[tuple[int, str]], last: int) -> Iterator[tuple[int, str]]:
-    for lineno, text in rows:
-        if lineno > last:
-            return
-        yield lineno, text
 
 
 def _when(ts: float) -> str:
@@ -150,6 +207,8 @@ def _when(ts: float) -> str:
 def search_details(store, project: str, query: str, limit: int = 10) -> str:
     if not isinstance(query, str) or not query.strip():
         raise FetchError("search_details needs words to look for, e.g. search_details(\"AssertionError\")")
+    if len(query) > MAX_QUERY_CHARS:
+        raise FetchError(f"search_details takes at most {MAX_QUERY_CHARS} characters of words to look for")
     hits = store.search(project, query, limit)
     if not hits:
         return f"[ctxlean] no stored payload of this project matches {query!r}."

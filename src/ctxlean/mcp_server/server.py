@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import sqlite3
 import sys
+import threading
 
 from ctxlean import config
 from ctxlean.mcp_server import fetch
@@ -25,27 +27,38 @@ def build_server(project: str | None = None):
     server = MCPServer("ctxlean", instructions=INSTRUCTIONS)
     project = project or project_of()
     cfg = config.load(project)
-    state: dict = {}
+    local = threading.local()  # tools run in worker threads; an sqlite3 connection serves one at a time
+
+    def store():
+        current = getattr(local, "store", None)
+        if current is not None and current.replaced():  # moved aside or removed: follow the new file
+            current.close()
+            current = None
+        if current is None:
+            current = local.store = open_store()
+        return current
 
     def call(fn, *args, **kwargs) -> str:
         try:
-            if "store" not in state:
-                state["store"] = open_store()
-            return fn(state["store"], project, *args, **kwargs)
+            return fn(store(), project, *args, **kwargs)
         except (HandleError, fetch.FetchError, StoreError) as exc:
             raise ToolError(str(exc).strip("'\"")) from exc
+        except sqlite3.Error as exc:  # e.g. still locked after the bounded retries, or disk full
+            raise ToolError(f"the payload store is unavailable right now ({exc}); try again shortly") from exc
 
     @server.tool(structured_output=False)
     def fetch_detail(handle: str, lines: str | None = None, grep: str | None = None,
                      jsonpath: str | None = None, page: int = 1) -> str:
         """Read part of a tool output that ctxlean stored out of band (its summary names the handle, ctx_...).
 
-        Give at most one selector: lines="120-180" (1-based, inclusive), grep="REGEX" (matching lines with
-        their line numbers), or jsonpath="$.items[0].id" (JSON payloads). With none, pages through the
-        whole output. Answers are bounded (about 2,000 tokens) and end with the call for the next page.
+        Selectors: lines="120-180" (1-based, inclusive), grep="REGEX" (matching lines with their line
+        numbers; combine with lines= to search a range), or jsonpath="$.items[0].id" (JSON payloads, alone).
+        With none, pages through the whole output. Answers are bounded (about 2,000 tokens) and end with the
+        call for the next page. Obvious secrets (API keys, tokens, private keys) show as [REDACTED...].
         """
         return call(fetch.fetch_detail, handle, lines=lines, grep=grep, jsonpath=jsonpath, page=page,
-                    budget_tokens=cfg.fetch_budget_tokens)
+                    budget_tokens=cfg.fetch_budget_tokens, timeout_s=cfg.fetch_timeout_s,
+                    allowed_projects=cfg.allow_cross_project, redact=cfg.redact_fetch)
 
     @server.tool(structured_output=False)
     def search_details(query: str) -> str:
@@ -60,12 +73,28 @@ def build_server(project: str | None = None):
     return server
 
 
+def _collect_in_background() -> None:
+    """The daily gc (TTL, size cap, leftovers of killed writers), off the request path; never fatal."""
+    def run() -> None:
+        from ctxlean.errorlog import log_error
+        from ctxlean.store.gc import collect_if_due
+
+        try:
+            collect_if_due(config.load())  # store-wide settings: user config and environment only
+        except Exception as exc:
+            log_error("automatic gc failed", exc)
+
+    threading.Thread(target=run, name="ctxlean-gc", daemon=True).start()
+
+
 def main(argv: list[str]) -> int:
     if len(argv) > 1 and argv[1] in ("-h", "--help"):
         print("usage: ctxlean mcp   (stdio MCP server: fetch_detail, search_details, list_details)")
         return 0
     try:
-        build_server().run("stdio")
+        server = build_server()
+        _collect_in_background()
+        server.run("stdio")
     except KeyboardInterrupt:
         pass
     except config.ConfigError as exc:

@@ -51,7 +51,8 @@ def render(pairs: list[tuple[Outcome, Outcome]], reference: str, candidate: str,
              f"Reference model: `{reference}` (ran as {_models(refs)}). "
              f"Candidate model: `{candidate}` (ran as {_models(cands)}).",
              "Agreement: both answers have the same graded value (same facts found, same JSON, same labels, same "
-             "table). Cost: Claude Code's per-model costUSD for each session (its list prices).", "",
+             "table). Cost: each session's per-model tokens priced with ctxlean's pricing data "
+             "(src/ctxlean/data/pricing.json).", "",
              "| agent | tasks | agreement | reference correct | candidate correct | reference cost | candidate cost "
              "| candidate / reference cost |",
              "|---|---|---|---|---|---|---|---|"]

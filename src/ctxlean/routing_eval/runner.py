@@ -43,8 +43,15 @@ class Outcome:
         return sum(int(u.get(kind) or 0) for u in self.usage.values())
 
     def cost_usd(self) -> float:
-        """The session's cost at Claude Code's list prices (its per-model costUSD)."""
-        return sum(float(u.get("costUSD") or 0) for u in self.usage.values())
+        """The session's cost from ctxlean's price data (PricingError for a model without a price). Claude
+        Code's per-model totals do not split cache writes by TTL, so they are priced at the 5-minute rate."""
+        from ctxlean.usage.pricing import cost_usd
+
+        return sum(cost_usd(model, {"input_tokens": int(u.get("inputTokens") or 0),
+                                    "output_tokens": int(u.get("outputTokens") or 0),
+                                    "cache_read_input_tokens": int(u.get("cacheReadInputTokens") or 0),
+                                    "cache_creation_input_tokens": int(u.get("cacheCreationInputTokens") or 0)})
+                   for model, u in self.usage.items())
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,8 @@ from __future__ import annotations
 import sqlite3
 import time
 
+from ctxlean.store import StoreError
+
 
 def m001_initial(db: sqlite3.Connection) -> None:
     # A blob is one distinct payload (by sha256); it becomes visible when complete = 1, so a writer killed
@@ -58,13 +60,38 @@ def m001_initial(db: sqlite3.Connection) -> None:
     db.execute("CREATE INDEX ledger_session ON ledger(session_id)")
 
 
-MIGRATIONS = [m001_initial]
+def m002_writers_and_gc(db: sqlite3.Connection) -> None:
+    # A writer stamps its incomplete blob with a random token and refreshes `touched` at every flush: gc
+    # removes only incomplete blobs that stopped moving, and a writer whose blob gc did remove (the laptop
+    # slept mid-write, say) notices at its next flush and fails open instead of publishing missing chunks.
+    db.execute("ALTER TABLE blobs ADD COLUMN token TEXT")
+    db.execute("ALTER TABLE blobs ADD COLUMN touched REAL")
+    db.execute("UPDATE blobs SET touched = created")
+    db.execute("CREATE INDEX blobs_incomplete ON blobs(touched) WHERE complete = 0")
+    db.execute("CREATE INDEX payloads_blob ON payloads(blob_id)")  # is a blob still referenced?
+    db.execute("CREATE INDEX payloads_access ON payloads(last_access)")  # TTL and least-recently-used eviction
+    # From now on a search row shares its payload row's rowid, so gc removes it by key (its handle and
+    # project columns are UNINDEXED: finding them by value is a full scan). Re-key the rows already there.
+    db.execute("CREATE TEMP TABLE fts_rekey AS SELECT p.rowid AS id, f.handle, f.project, f.description, f.body"
+               " FROM payload_fts f JOIN payloads p ON p.project = f.project AND p.handle = f.handle")
+    db.execute("DELETE FROM payload_fts")
+    db.execute("INSERT INTO payload_fts (rowid, handle, project, description, body)"
+               " SELECT id, handle, project, description, body FROM fts_rekey")
+    db.execute("DROP TABLE fts_rekey")
+    db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value) WITHOUT ROWID")  # e.g. when gc last ran
+
+
+MIGRATIONS = [m001_initial, m002_writers_and_gc]
 
 
 def apply(db: sqlite3.Connection) -> None:
     """Bring the schema up to date; cheap when it already is (one PRAGMA read)."""
-    if db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS):
+    version = db.execute("PRAGMA user_version").fetchone()[0]
+    if version == len(MIGRATIONS):
         return
+    if version > len(MIGRATIONS):  # never mark a newer store as older, nor touch its data
+        raise StoreError(f"the payload store was written by a newer ctxlean (schema {version}, this one knows "
+                         f"{len(MIGRATIONS)}): upgrade ctxlean, or point CTXLEAN_STORE elsewhere")
     db.execute("BEGIN IMMEDIATE")
     try:
         db.execute("CREATE TABLE IF NOT EXISTS _ctxlean_migrations (name TEXT PRIMARY KEY, applied REAL)")
@@ -76,5 +103,6 @@ def apply(db: sqlite3.Connection) -> None:
         db.execute(f"PRAGMA user_version = {len(MIGRATIONS)}")
         db.execute("COMMIT")
     except BaseException:
-        db.execute("ROLLBACK")
+        if db.in_transaction:
+            db.execute("ROLLBACK")
         raise
