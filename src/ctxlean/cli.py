@@ -23,6 +23,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "doctor": ("ctxlean.usage.doctor", "find cache misses in sessions and say why they happened"),
     "statusline": ("ctxlean.usage.statusline", "Claude Code status line: context, cache hits, cost, saved"),
     "gc": ("ctxlean.store.gc", "apply the store's TTL and size cap; remove what failed writers left"),
+    "batch": ("ctxlean.batch.cli", "bulk prompts via Message Batches: submit, status, results, cancel"),
 }
 
 

@@ -24,7 +24,7 @@ from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
 # Importing an endpoint module registers its routes.
-from ctxlean.fakeapi import messages, static  # noqa: F401 (static: registers its route)
+from ctxlean.fakeapi import batches, messages, static  # noqa: F401 (batches, static: register routes)
 from ctxlean.fakeapi.routing import Reply, Request, error_reply, find_route
 from ctxlean.fakeapi.script import Script
 
@@ -144,6 +144,7 @@ def _decode_body(raw: bytes, encoding: str):
 def _handler_for(api: FakeAnthropic) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"  # keep-alive and chunked responses, as the real API
+        disable_nagle_algorithm = True  # headers and body go out in separate writes: no 40 ms delayed-ACK stall
         server_version = "FakeAnthropic/1"
 
         def log_message(self, fmt, *args) -> None:  # the request log replaces the access log
