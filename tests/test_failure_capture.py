@@ -9,6 +9,7 @@ import shutil
 import stat
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -196,3 +197,18 @@ def test_sweep_removes_only_old_leftovers(tmp_path):
     os.utime(old, (0, 0))
     assert sweep(str(tmp_path)) == 1
     assert not old.exists() and new.exists()
+
+
+def test_ctxlean_gc_sweeps_leftover_captures():
+    from ctxlean.paths import capture_dir
+
+    directory = capture_dir()
+    directory.mkdir(parents=True)
+    old, fresh = directory / "toolu_old.out", directory / "toolu_fresh.out"
+    old.write_text("output of a command whose session was killed")
+    fresh.write_text("output of a command still running")
+    os.utime(old, (time.time() - 7 * 3600,) * 2)
+    proc = subprocess.run([sys.executable, "-m", "ctxlean", "gc"], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert "removed 1 leftover capture file" in proc.stdout
+    assert not old.exists() and fresh.exists()

@@ -41,6 +41,15 @@ def test_saving_counts_later_turns_until_the_next_compaction(capsys):
     assert "ctxlean kept 29.0k tokens out of context in 1 offload(s)" in out and "estimate" in out
 
 
+def test_a_failing_commands_stored_output_is_not_counted_as_a_saving(capsys):
+    with SessionWriter(projects(home()), CWD, "sess-f") as s:
+        for i in range(3):
+            s.assistant("claude-opus-5-5", T0 + 10 * i, input=10, cache_read=20_000, output=5)
+    offload("sess-f", T0 + 5, original=0, summary=160)  # PostToolUseFailure: a note added, nothing kept out
+    saving = report_json(capsys)["ctxlean_saving"]
+    assert (saving["offloads"], saving["kept_out_tokens"], saving["reread_tokens_avoided"]) == (0, 0, 0)
+
+
 def test_subagent_offload_counts_the_subagents_own_turns(capsys):
     with SessionWriter(projects(home()), CWD, "sess-2") as s:
         s.assistant("claude-opus-5-5", T0, input=10, output=5)

@@ -196,4 +196,14 @@ def main(argv: list[str]) -> int:
         print(f"ctxlean gc: {exc}", file=sys.stderr)
         return 1
     print(report.text(ttl, cap))
+    if swept := sweep_captures():
+        print(f"ctxlean gc: removed {swept} leftover capture file(s) of interrupted commands")
     return 0
+
+
+def sweep_captures() -> int:
+    """Capture files that no PostToolUseFailure collected (an interrupted command, a killed session)."""
+    from ctxlean.capture import sweep
+    from ctxlean.paths import capture_dir
+
+    return sweep(str(capture_dir()))

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from ctxlean.usage.chart import human
 from ctxlean.usage.pricing import PriceBook, PricingError, prices_from_config
-from ctxlean.usage.report import load, money, parse_since
+from ctxlean.usage.report import add_scope_arguments, load, money, parse_since
 from ctxlean.usage.transcripts import Transcript, Turn
 
 MIN_MISS_TOKENS = 1024  # below the smallest cacheable prefix: noise, not a miss
@@ -207,10 +207,7 @@ def main(argv: list[str]) -> int:
         prog="ctxlean doctor",
         description="Find cache misses in Claude Code sessions, with their likely cause and what to do.",
     )
-    scope = parser.add_mutually_exclusive_group()
-    scope.add_argument("--session", help="one session (id or id prefix)")
-    scope.add_argument("--project", help="sessions run in this project directory")
-    scope.add_argument("--since", help="misses from this local date (YYYY-MM-DD) or date-time on")
+    add_scope_arguments(parser, "misses")
     parser.add_argument("--json", action="store_true", help="print the misses as JSON")
     args = parser.parse_args(argv[1:])
     try:

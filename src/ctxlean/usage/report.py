@@ -243,15 +243,20 @@ def render_text(data: ReportData) -> str:
     return "\n".join(lines)
 
 
+def add_scope_arguments(parser: argparse.ArgumentParser, what: str) -> None:
+    """--session / --project / --since, shared by report and doctor (`what`: what --since selects)."""
+    scope = parser.add_mutually_exclusive_group()
+    scope.add_argument("--session", help="one session (id or id prefix)")
+    scope.add_argument("--project", help="sessions run in this project directory")
+    scope.add_argument("--since", help=f"{what} from this local date (YYYY-MM-DD) or date-time on")
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(
         prog="ctxlean report",
         description="Tokens, cost and cache use of Claude Code sessions, and what ctxlean saved.",
     )
-    scope = parser.add_mutually_exclusive_group()
-    scope.add_argument("--session", help="one session (id or id prefix)")
-    scope.add_argument("--project", help="sessions run in this project directory")
-    scope.add_argument("--since", help="turns from this local date (YYYY-MM-DD) or date-time on")
+    add_scope_arguments(parser, "turns")
     parser.add_argument("--by", choices=("turn", "session", "model", "day"), default="session")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.add_argument("--html", metavar="FILE", help="also write a self-contained HTML page with charts")

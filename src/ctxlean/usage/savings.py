@@ -66,6 +66,10 @@ def session_saving(transcripts: list[Transcript], rows: list[tuple], prices: Pri
     by_agent = {t.file.agent_id: t for t in transcripts}
     saving = Saving()
     for ts, _tool, _handle, original, summary, agent_id in rows:
+        if original == 0:
+            # A failing command's stored output (ctxlean.capture): its note added context, which the real
+            # usage already counts, and kept nothing out. Not an offload.
+            continue
         kept = max(0, original - summary)
         saving.offloads += 1
         saving.kept_out_tokens += kept
