@@ -84,8 +84,7 @@ def summarize_pytest(payload: Payload, budget_tokens: int) -> Summary:
     if names:
         body.add(f"failing ({len(names)}):")
         body.add_all([clip("  " + name, 200) for name in names],
-                     more="  ... {n} more (" + grep_hint(r"^(FAILED|ERROR) ") + ")",
-                     reserve=body.room() // 2 if failures else 0)  # room left for why they failed
+                     more="  ... {n} more (" + grep_hint(r"^(FAILED|ERROR) ") + ")")
     if failures:
         body.add("first error of each failure:")
         body.add_all([clip(f"  {f.describe()}", 240) for f in failures])
