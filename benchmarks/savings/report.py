@@ -6,7 +6,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from agent import CM
+from agent import CM, FETCH_DETAIL
 
 from ctxlean.usage.pricing import cost_usd
 
@@ -167,10 +167,9 @@ def chart_svg(results: dict) -> str:
             y = y0 + h - h * tick / top
             parts.append(f'<line x1="{x0}" y1="{y:.1f}" x2="{x0 + w}" y2="{y:.1f}" stroke="#e5e5e5"/>'
                          f'<text x="{x0 - 6}" y="{y + 4:.1f}" text-anchor="end">{tick // 1000}k</text>')
-        for tick in range(0, longest + 1, 10):
-            x = x0 + w * tick / max(longest - 1, 1)
-            if tick <= longest - 1:
-                parts.append(f'<text x="{x:.1f}" y="{y0 + h + 16}" text-anchor="middle">{tick + 1}</text>')
+        for number in (1, *range(10, longest + 1, 10)):
+            x = x0 + w * (number - 1) / max(longest - 1, 1)
+            parts.append(f'<text x="{x:.1f}" y="{y0 + h + 16}" text-anchor="middle">{number}</text>')
         parts.append(f'<line x1="{x0}" y1="{y0 + h}" x2="{x0 + w}" y2="{y0 + h}" stroke="black"/>'
                      f'<text x="{x0 + w}" y="{y0 + h + 32}" text-anchor="end">request</text>')
         for arm in ARM_LABELS:
@@ -232,7 +231,7 @@ def generated_section(results: dict) -> list[str]:
         *[f"- {'met' if met else '**missed**'}: {statement}" for statement, met in checks],
         "",
     ]
-    for arm, prefix in (("ctxlean", "mcp__plugin_ctxlean_"), ("context-mode", CM)):
+    for arm, prefix in (("ctxlean", FETCH_DETAIL.rpartition("__")[0] + "__"), ("context-mode", CM)):
         offered, used = _tool_use(results, arm, prefix)
         if offered:
             calls = ", ".join(f"{name.removeprefix(prefix)} {n}" for name, n in sorted(used.items())) or "none"
