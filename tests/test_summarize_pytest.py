@@ -72,3 +72,21 @@ def test_unittest_keeps_status_and_each_failure_with_its_exception():
     assert "FAILED (failures=1, errors=1)" in summary.body
     assert "ERROR: test_delete" in summary.body and "KeyError: 'order-1234'" in summary.body
     assert "FAIL: test_item_150" in summary.body and "item 150 broken" in summary.body
+
+
+def test_real_short_traceback_run_with_spaces_in_parameter_ids_names_each_failing_test_and_file(tmp_path):
+    """pytest -q --tb=short on parametrized tests whose ids hold spaces (ids come from the values)."""
+    import subprocess
+    import sys
+
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "test_text.py").write_text(
+        "import pytest\n\n\n@pytest.mark.parametrize('title', [f'Quarterly Report {n} Final' for n in range(3)])\n"
+        "def test_slugify(title):\n    slug = title.replace(' ', '-')\n    assert slug == slug.lower()\n")
+    text = subprocess.run([sys.executable, "-m", "pytest", "-q", "--tb=short", "-p", "no:cacheprovider"],
+                          cwd=tmp_path, capture_output=True, text=True).stdout
+    summary = summary_of(text, "python -m pytest -q --tb=short")
+    assert summary.kind == "pytest"
+    assert "3 failed" in summary.body
+    assert "FAILED tests/test_text.py::test_slugify[Quarterly Report 0 Final]" in summary.body
+    assert "(tests/test_text.py:7) L" in summary.body  # the failure's location, from "path:7: in test_slugify"

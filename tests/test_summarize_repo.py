@@ -68,3 +68,19 @@ def test_grep_files_with_matches_mode():
     text = "\n".join(f"/srv/app/src/pkg{i % 5}/mod{i}.py" for i in range(400)) + "\n"
     summary = summary_of(text, tool="Grep")
     assert summary.body.startswith("files with matches: 400 entries under /srv/app/src/")
+
+
+def test_grep_n_with_context_on_one_file_lists_the_matching_lines_not_timestamps_as_files(tmp_path):
+    """`grep -n -A 2 ERROR app.log`: "N:match" and "N-context" lines whose text holds colons (timestamps)."""
+    import subprocess
+
+    log = [f"2026-03-14T09:{n // 60 % 60:02d}:{n % 60:02d}Z INFO http.access status=200" for n in range(600)]
+    log[100] = "2026-03-14T09:01:40Z ERROR worker.heartbeat msg=late"
+    log[400] = "2026-03-14T09:06:40Z ERROR payments.charge request_id=req-7f3a9c21 msg=failed"
+    (tmp_path / "app.log").write_text("\n".join(log) + "\n")
+    text = subprocess.run(["grep", "-n", "-A", "2", "ERROR", "app.log"], cwd=tmp_path, capture_output=True,
+                          text=True).stdout
+    summary = summary_of(text, "grep -n -A 2 ERROR app.log")
+    assert summary.kind == "grep"
+    assert summary.body.startswith("grep: 2 matches in 1 file")
+    assert "401: 2026-03-14T09:06:40Z ERROR payments.charge request_id=req-7f3a9c21 msg=failed" in summary.body

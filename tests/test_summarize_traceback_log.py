@@ -85,3 +85,20 @@ def test_json_lines_log_keeps_error_records():
     summary = summary_of("\n".join(records) + "\n", "kubectl logs deploy/worker")
     assert "INFO 1,998" in summary.body and "ERROR 2" in summary.body
     assert "disk quota exceeded on /data/7" in summary.body and "disk quota exceeded on /data/1500" in summary.body
+
+
+def test_log_folds_lines_that_differ_only_in_hex_ids_so_a_rare_error_stays_in_view():
+    import random
+
+    rng = random.Random(3)
+    lines = []
+    for i in range(4000):
+        ts = f"2026-03-14T09:{(i // 60) % 60:02d}:{i % 60:02d}Z"
+        if i % 300 == 0:
+            lines.append(f'{ts} ERROR worker.heartbeat request_id=req-{rng.randrange(16**8):08x} msg="late heartbeat"')
+        else:
+            lines.append(f"{ts} INFO http.access request_id=req-{rng.randrange(16**8):08x} status=200")
+    lines[3500] = "2026-03-14T09:58:20Z ERROR payments.charge request_id=req-7f3a9c21 msg=\"charge failed\""
+    summary = summary_of("\n".join(lines) + "\n", "cat logs/app.log")
+    assert "(2 distinct after folding numbers/ids)" in summary.body
+    assert "L3501: 2026-03-14T09:58:20Z ERROR payments.charge request_id=req-7f3a9c21" in summary.body

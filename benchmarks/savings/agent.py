@@ -3,9 +3,17 @@
 A trajectory is a list of Steps (tool calls a coding agent makes). Some steps need a Needle: a fact the
 model must read in the tool's answer (a failing test name, an error line, a record id) and that later
 steps use (`{name}` placeholders in their input). When the needle is not in what the model received, the
-model follows up the way each setup lets it: with ctxlean, fetch_detail on the handle with the grep the
-summary suggests; without a plugin, grep over the file Claude Code persisted a cut output to; with
-context-mode, ctx_search in its index. A needle the model never saw stops the task.
+model follows up the way each setup lets it (at most two lookups per needle, in this order): with
+ctxlean, fetch_detail on the handle with the grep the summary suggests, then a grep of its own; without a
+plugin, a grep over the file Claude Code persisted a cut output to (or over the file read, or a filtered
+re-run of the command); with context-mode, ctx_search in its index, then ctx_execute with a grep (its
+"think in code" tool). A needle the model never saw stops the task.
+
+With context-mode the model follows the routing rules its SessionStart hook injects: commands, searches
+and reads for analysis go through ctx_batch_execute (one command per step: every setup makes the same
+decisions in the same order), pages through ctx_fetch_and_index, while file changes (Edit, Write,
+`sed -i`, git writes) and reads made to edit stay native. An MCP call that fails because the server
+went away ("Connection closed") is retried, as a model would.
 """
 
 from __future__ import annotations
@@ -21,6 +29,11 @@ from ctxlean.fakeapi.script import HANDLE_RE, Response, last_tool_result_text, r
 FETCH_DETAIL = "mcp__plugin_ctxlean_ctxlean__fetch_detail"
 CM = "mcp__plugin_context-mode_context-mode__"  # context-mode's MCP tools, as Claude Code names them
 PERSISTED_RE = re.compile(r"Full output saved to: (\S+)")
+# Commands that change files or history: context-mode's rules keep them on native Bash.
+MUTATES_RE = re.compile(r"\bsed -i\b|\bgit (add|commit)\b")
+CLOSED = "Connection closed"  # Claude Code's tool error when an MCP server died mid-session
+MAX_FOLLOW_UPS = 2
+MAX_RETRIES = 2
 TOKENS_PER_SECOND = 60  # output speed used to advance the simulated clock while the model "writes"
 LATENCY_SECONDS = 2.0  # time to first token of every request
 
@@ -81,19 +94,23 @@ class Agent:
         self.arm = arm
         self.clock = clock
         self.steps = [s for s in trajectory.steps if not (arm == "context-mode" and s.tool == "ToolSearch")]
-        if arm == "context-mode":
+        if arm == "context-mode":  # its MCP tools are deferred: the model loads them first
             names = ",".join(CM + t for t in ("ctx_batch_execute", "ctx_search", "ctx_fetch_and_index",
-                                              "ctx_execute_file"))
+                                              "ctx_execute"))
             self.steps.insert(0, Step("ToolSearch", {"query": f"select:{names}", "max_results": 4},
                                       "Loading the context-mode tools.", seconds=1))
         self.index = 0  # the next step to issue
-        self.following_up = False
+        self.attempts = 0  # follow-up lookups made for the previous step's needle
         self.captures: dict[str, str] = {"cwd": workdir}  # steps name files as {cwd}/...
         self.found: dict[str, str] = {}  # needle name -> "result" | "follow-up"
         self.follow_ups = 0
+        self.retries = 0  # calls repeated after an MCP server went away
         self.finished = False
         self.stopped_for: str | None = None
         self._last_output_tokens = 0
+        self._last_call: tuple[str, str, dict] | None = None  # (say, name, input) of the previous turn
+        self._step_retries = 0
+        self.retried = False  # this turn repeats the previous call
 
     # --- per-arm behaviour ----------------------------------------------------------------------------
 
@@ -105,36 +122,45 @@ class Agent:
         if self.arm != "context-mode":
             return step.tool, data
         query = step.needle.query if step.needle else (step.say or step.tool)
-        if step.tool == "Bash" or (step.shell and not step.edit):
-            command = data["command"] if step.tool == "Bash" else _fill(step.shell, self.captures)
-            return CM + "ctx_batch_execute", {"commands": [{"label": step.tool.lower(), "command": command}],
-                                               "queries": [query]}
-        if step.tool == "WebFetch":
+        if step.tool == "Bash" and not MUTATES_RE.search(data["command"]):
+            return _batch(step, data["command"], query)
+        if step.tool == "Read" and not step.edit:  # "NO Read for analysis"
+            return _batch(step, _fill(step.shell, self.captures) if step.shell else _as_shell(data), query)
+        if step.tool == "WebFetch":  # "NO WebFetch": fetch and index, then search the index
             return CM + "ctx_fetch_and_index", {"url": data["url"], "source": data["url"].rsplit("/", 1)[-1]}
         return step.tool, data
 
-    def _follow_up(self, step: Step, seen: str) -> tuple[str, dict] | None:
+    def _follow_ups(self, step: Step, seen: str) -> list[tuple[str, dict]]:
+        """The lookups this setup's model makes, in order, when a step's answer lacks its needle."""
         needle = step.needle
-        if self.arm == "context-mode":
-            return CM + "ctx_search", {"queries": [needle.query]}
-        handle = HANDLE_RE.search(seen)
-        if self.arm == "ctxlean" and handle:
-            return FETCH_DETAIL, {"handle": handle.group(0), "grep": needle.grep}
         grep = f"grep -n -E {shlex.quote(needle.grep)}"
         persisted = PERSISTED_RE.search(seen)
         if persisted:  # Claude Code saved the whole output and showed a preview
             command = f"{grep} {shlex.quote(persisted.group(1))} | head -40"
         elif step.tool == "Read":
             command = f"{grep} {shlex.quote(_fill(step.input['file_path'], self.captures))} | head -40"
-        elif step.tool == "Bash":  # a failed command's output is cut to its head: run it again, filtered
-            command = f"({_fill(step.input['command'], self.captures)}) 2>&1 | {grep} | head -40"
+        elif step.tool in ("Bash", "Grep", "Glob"):  # run it again, filtered
+            original = step.input["command"] if step.tool == "Bash" else step.shell
+            command = f"({_fill(original, self.captures)}) 2>&1 | {grep} | head -40"
         else:
-            return None
-        return "Bash", {"command": command, "description": f"Find {needle.name} in the full output"}
+            command = None
+        if self.arm == "context-mode":
+            calls = [(CM + "ctx_search", {"queries": [needle.query]})]
+            if command:
+                calls.append((CM + "ctx_execute", {"language": "shell", "code": command}))
+            return calls
+        calls = []
+        handle = HANDLE_RE.search(seen)
+        if self.arm == "ctxlean" and handle:
+            calls.append((FETCH_DETAIL, {"handle": handle.group(0), "grep": needle.grep}))
+        if command:
+            calls.append(("Bash", {"command": command, "description": f"Find {needle.name} in the full output"}))
+        return calls
 
     # --- the request handler -----------------------------------------------------------------------------
 
     def _turn(self, say: str, name: str, data: dict) -> Response:
+        self._last_call = (say, name, data)
         response = reply(text(say), tool_use(name, data)) if say else reply(tool_use(name, data))
         self._last_output_tokens = len(say) // 4 + len(str(data)) // 4
         return response
@@ -150,14 +176,22 @@ class Agent:
         previous = self.steps[self.index - 1] if self.index else None
         self.clock.advance((previous.seconds if previous else 0) + LATENCY_SECONDS
                            + self._last_output_tokens / TOKENS_PER_SECOND)
+        self.retried = seen.strip() == CLOSED and self._last_call is not None and self._step_retries < MAX_RETRIES
+        if self.retried:
+            self._step_retries += 1
+            self.retries += 1
+            return self._turn(*self._last_call)
+        self._step_retries = 0
+        self.retried = False  # this turn repeats the previous call
         if previous and previous.needle and previous.needle.name not in self.captures:
             if self._look(previous, seen):
-                self.found[previous.needle.name] = "follow-up" if self.following_up else "result"
-            elif not self.following_up and (call := self._follow_up(previous, seen)):
-                self.following_up = True
+                self.found[previous.needle.name] = "follow-up" if self.attempts else "result"
+            elif self.attempts < MAX_FOLLOW_UPS and self.attempts < len(calls := self._follow_ups(previous, seen)):
+                self.attempts += 1
                 self.follow_ups += 1
-                return self._turn(f"The output does not show {previous.needle.name}; looking it up.", *call)
-        self.following_up = False
+                return self._turn(f"The output does not show {previous.needle.name}; looking it up.",
+                                  *calls[self.attempts - 1])
+        self.attempts = 0
         if self.index == len(self.steps):
             return self._finish()
         step = self.steps[self.index]
@@ -181,3 +215,18 @@ class Agent:
         """Every needle was captured with its planted value (the scripted task could be finished)."""
         return self.finished and not self.stopped_for and all(
             self.captures.get(n.name) == n.expected for n in self.trajectory.needles())
+
+
+def _batch(step: Step, command: str, query: str) -> tuple[str, dict]:
+    """context-mode's primary tool for one step: run, index under a descriptive label, search."""
+    label = (step.say or command).rstrip(".")[:60]
+    return CM + "ctx_batch_execute", {"commands": [{"label": label, "command": command}], "queries": [query]}
+
+
+def _as_shell(read: dict) -> str:
+    """A Read as the shell command that prints the same numbered lines."""
+    path = shlex.quote(read["file_path"])
+    if "offset" in read:
+        first = int(read["offset"])
+        return f"cat -n {path} | sed -n '{first},{first + int(read.get('limit', 2000)) - 1}p'"
+    return f"cat -n {path}"

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import subprocess
 import sys
 import tempfile
 import time
 from dataclasses import asdict
 from pathlib import Path
 
-from costs import min_cacheable_tokens
 from report import write_report
 from runner import ARMS, context_mode_package, run_arm
 from trajectories import NAMES, build_workspace
@@ -37,9 +37,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", type=Path, help="work in this (new) directory and keep it: workspaces, request logs")
     parser.add_argument("--report-only", action="store_true",
                         help="rewrite README and chart from results.json (e.g. after a price change)")
+    argv = sys.argv[1:] if argv is None else argv
     args = parser.parse_args(argv)
     if args.report_only:
-        return write_report(json.loads(RESULTS.read_text()), "make bench")
+        return write_report(json.loads(RESULTS.read_text()))
     arms = args.arms.split(",")
     chosen = [t for t in NAMES if not args.only or t in args.only]
     built = {}
@@ -47,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     if "context-mode" in arms:
         print("installing context-mode with npm (once) ...", file=sys.stderr, flush=True)
         package = context_mode_package(CONTEXT_MODE_PREFIX)
-    isolate_network()  # from here on, nothing reaches past 127.0.0.1
+    isolated = isolate_network()  # from here on, nothing reaches past 127.0.0.1
     runs = []
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="ctxlean-savings-") as tmp:
@@ -63,21 +64,25 @@ def main(argv: list[str] | None = None) -> int:
                         continue
                     print(f"{name} / {arm} ...", file=sys.stderr, flush=True)
                     run = run_arm(trajectory, arm, base, root / name / arm, pages=pages, cert=cert,
-                                  min_cacheable=min_cacheable_tokens, context_mode_package=package)
+                                  context_mode_package=package)
                     print(f"  rc={run.rc} complete={run.complete} requests={len(run.requests)} "
                           f"{run.wall:.0f} s", file=sys.stderr, flush=True)
                     runs.append(asdict(run))
     results = {"runs": runs, "heavy": [t.name for t in built.values() if t.heavy],
                "titles": {t.name: t.title for t in built.values()},
                "context_mode_notes": {t.name: t.context_mode_note for t in built.values() if t.context_mode_note},
-               "wall_seconds": round(time.monotonic() - started)}
+               "wall_seconds": round(time.monotonic() - started), "network_isolated": isolated,
+               "context_mode_version": package and json.loads((package / "package.json").read_text())["version"],
+               "node_version": package and subprocess.run(["node", "--version"], capture_output=True,
+                                                          text=True).stdout.strip(),
+               "command": " ".join(["python benchmarks/savings/bench.py", *argv])}  # what `make bench` runs
     if args.no_report:
         from report import print_summary
 
         print_summary(results)
         return 0
     RESULTS.write_text(json.dumps(results, indent=1))
-    return write_report(results, " ".join(["make", "bench"]))
+    return write_report(results)
 
 
 if __name__ == "__main__":

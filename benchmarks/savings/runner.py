@@ -21,13 +21,15 @@ from agent import CM, FETCH_DETAIL, Agent, Trajectory
 from ctxlean.fakeapi import FakeAnthropic, Rule, Script
 from ctxlean.fakeapi.cache import ManualClock, PromptCache
 from ctxlean.fakeapi.claude import claude_env, claude_executable, run_claude
-from ctxlean.fakeapi.script import last_user_text, reply, text
+from ctxlean.fakeapi.script import all_tool_result_texts, last_user_text, reply, text, tool_use_names
+from ctxlean.usage import pricing
 
 REPO = Path(__file__).resolve().parents[2]
 ARMS = ("none", "ctxlean", "context-mode")
 # The WebFetch tool sends the page to a small model with the user's prompt: that request is answered here.
 WEB_DIGEST_MARK = "Web page content:"
 DIGEST_CHARS = 1500
+LOOKUP_TOOLS = (FETCH_DETAIL, CM + "ctx_search", CM + "ctx_execute")
 
 
 @dataclass
@@ -37,9 +39,13 @@ class Run:
     rc: int
     complete: bool  # every needle captured with its planted value
     needles_in_log: bool  # and each planted value appears in what the model received
-    follow_ups: int
-    fetch_detail_calls: int
-    requests: list[dict]  # per model request: model, time, usage (input side + output)
+    follow_ups: int  # lookups made because a needle was not in a tool's answer
+    fetch_detail_calls: int  # calls of the setup's look-up tools: fetch_detail; ctx_search, ctx_execute
+    retries: int  # calls repeated because the setup's MCP server went away
+    requests: list[dict]  # per model request: kind ("main" or "web-digest"), retry (it repeated a call), model,
+    # clock time, usage
+    plugin_tools: list[str]  # the plugin MCP tools offered to the model (tool list of its last request)
+    tools_used: dict[str, int]  # tool name -> calls the model made
     wall: float
     captures: dict
     error: str = ""
@@ -76,24 +82,32 @@ def prepare_home(home: Path) -> None:
     (home / ".claude" / "settings.json").write_text(json.dumps({"skipWebFetchPreflight": True}))
 
 
-def _count_calls(body: dict, name: str) -> int:
-    return sum(1 for m in body.get("messages") or [] if m.get("role") == "assistant"
-               for b in m.get("content") or [] if isinstance(b, dict) and b.get("name") == name)
+def _calls(body: dict) -> dict[str, int]:
+    """Tool name -> how often the model called it, over the conversation in this request."""
+    counts: dict[str, int] = {}
+    for name in tool_use_names(body).values():
+        counts[name] = counts.get(name, 0) + 1
+    return counts
 
 
 def _received(body: dict) -> str:
-    from ctxlean.fakeapi.script import all_tool_result_texts
-
     return "\n".join(all_tool_result_texts(body))
 
 
 def run_arm(trajectory: Trajectory, arm: str, base: Path, scratch: Path, *, pages: FakeAnthropic,
-            cert: Path, min_cacheable, context_mode_package: Path | None = None) -> Run:
+            cert: Path, context_mode_package: Path | None = None) -> Run:
     workdir, home = scratch / "work", scratch / "home"
     shutil.copytree(base, workdir, symlinks=True)
     prepare_home(home)
     clock = ManualClock()
-    cache = PromptCache(min_cacheable_tokens=min_cacheable, clock=clock)
+    cache = PromptCache(min_cacheable_tokens=pricing.min_cacheable_tokens, clock=clock)
+
+    def usage(body: dict, blocks: list[dict]) -> dict:
+        counted = cache(body, blocks)
+        digest = WEB_DIGEST_MARK in last_user_text(body)
+        cache.history[-1].update(kind="web-digest" if digest else "main", retry=not digest and agent.retried)
+        return counted
+
     agent = Agent(trajectory, arm, clock, str(workdir))
     script = Script([Rule("web-digest", match=lambda req: WEB_DIGEST_MARK in last_user_text(req.body),
                           respond=web_digest),
@@ -105,7 +119,7 @@ def run_arm(trajectory: Trajectory, arm: str, base: Path, scratch: Path, *, page
              "GIT_AUTHOR_NAME": "bench", "GIT_COMMITTER_NAME": "bench",
              "GIT_AUTHOR_EMAIL": "bench@example.invalid", "GIT_COMMITTER_EMAIL": "bench@example.invalid",
              "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '/usr/bin:/bin')}"}
-    with FakeAnthropic(script, usage=cache, log_path=scratch / "requests.jsonl") as api:
+    with FakeAnthropic(script, usage=usage, log_path=scratch / "requests.jsonl") as api:
         env = claude_env(home, api.url, extra)
         if arm == "ctxlean":
             install_ctxlean(home, workdir, env)
@@ -116,10 +130,12 @@ def run_arm(trajectory: Trajectory, arm: str, base: Path, scratch: Path, *, page
     main = [b for b in bodies if b.get("tools")]
     last = main[-1] if main else {}
     received = _received(last)
+    used = _calls(last)
     return Run(trajectory.name, arm, result.rc, agent.complete(),
                all(n.expected in received for n in trajectory.needles()), agent.follow_ups,
-               _count_calls(last, FETCH_DETAIL) + _count_calls(last, CM + "ctx_search"),
-               cache.history, result.wall, {k: v for k, v in agent.captures.items() if k != "cwd"},
+               sum(used.get(name, 0) for name in LOOKUP_TOOLS), agent.retries, cache.history,
+               sorted(t["name"] for t in last.get("tools") or [] if t.get("name", "").startswith("mcp__plugin_")),
+               used, result.wall, {k: v for k, v in agent.captures.items() if k != "cwd"},
                "" if result.rc == 0 else (result.stderr or "")[-2000:])
 
 
@@ -128,7 +144,10 @@ def context_mode_package(prefix: Path) -> Path:
     benchmark-local prefix; returns the package dir (it carries its Claude Code marketplace manifest)."""
     package = prefix / "lib" / "node_modules" / "context-mode"
     if not (package / ".claude-plugin" / "marketplace.json").is_file():
-        env = dict(os.environ, HOME=str(prefix / "home"))  # its postinstall must not touch the real HOME
+        # Its postinstall edits ~/.claude: point HOME elsewhere, but keep the user's npm settings (nodedir:
+        # better-sqlite3 is compiled against local Node headers when its prebuilt binary cannot be fetched).
+        env = dict(os.environ, HOME=str(prefix / "home"),
+                   npm_config_userconfig=os.path.expanduser("~/.npmrc"))
         subprocess.run(["npm", "install", "-g", "--prefix", str(prefix), "context-mode"], env=env, check=True,
                        capture_output=True, timeout=1200)
     return package

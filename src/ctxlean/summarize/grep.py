@@ -15,6 +15,7 @@ MATCH = re.compile(r"^([^\n:]+?)[:-](\d+)[:-]", re.M)  # path:line: (a match) or
 HIT = re.compile(r"^([^\n:]+?):(\d+):([^\n]*)$", re.M)
 PATH_HIT = re.compile(r"[^\s:]*[./][^\s:]*:\d+[:-]")  # content detection: a path-like name, not a timestamp
 NUMBERED = re.compile(r"^()(\d+):([^\n]*)$", re.M)  # grep -n on a single file: no path
+NUMBERED_ANY = re.compile(r"^\d+[:-]")  # ... its matches ("N:") and context lines (-A/-B/-C: "N-")
 UNNUMBERED = re.compile(r"^([^\s:][^\n:]*\.\w+)():([^\n]*)$", re.M)  # grep -r without -n
 
 
@@ -31,7 +32,7 @@ def is_grep(payload: Payload) -> int:
 
 def summarize_grep(payload: Payload, budget_tokens: int) -> Summary:
     text = payload.text
-    hits = HIT.findall(text) or NUMBERED.findall(text) or UNNUMBERED.findall(text)
+    hits = _single_file_hits(text) or HIT.findall(text) or NUMBERED.findall(text) or UNNUMBERED.findall(text)
     if not hits:  # files-with-matches or count mode: one path (or path:count) per line
         return _files_only(payload, budget_tokens)
     per_file = Counter(path for path, _, _ in hits)
@@ -43,15 +44,25 @@ def summarize_grep(payload: Payload, budget_tokens: int) -> Summary:
         (f" under {prefix}" if prefix else "") + (f" for {pattern!r}" if pattern else "")
     body.add(clip(top, 240))
     ranked = per_file.most_common()  # ties keep the order grep printed them in
-    body.add("per file (most matches first):")
-    body.add_all([clip(f"  {n:>5,}  {path[cut:] or path}", 160) for path, n in ranked[:15]], len(ranked),
-                 more="  ... {n} more files")
+    if len(ranked) > 1:
+        body.add("per file (most matches first):")
+        body.add_all([clip(f"  {n:>5,}  {path[cut:] or path}", 160) for path, n in ranked[:15]], len(ranked),
+                     more="  ... {n} more files")
     body.add("first matches:")
     rows = [clip(f"  {':'.join(filter(None, (path[cut:], line)))}: {content.strip()}", 200)
             for path, line, content in hits[:40]]
     body.add_all(rows, len(hits), more="  ... {n} more matches")
     hint = grep_hint(re.escape(ranked[0][0][cut:])[-40:] + ":") if len(ranked) > 1 else 'lines="1-200"'
     return Summary("grep", body.text(), top, hint)
+
+
+def _single_file_hits(text: str) -> list[tuple[str, str, str]]:
+    """The matches of `grep -n` on one file, whose lines carry no path, so a match with a colon in its text
+    ("6180:2026-03-14T13:07:00Z ERROR ...") must not be read as path:line. Empty for other output."""
+    lines = [line for line in split_lines(text)[:400] if line.strip() and line != "--"]
+    if not lines or sum(1 for line in lines if NUMBERED_ANY.match(line)) < 0.9 * len(lines):
+        return []
+    return NUMBERED.findall(text)
 
 
 def _files_only(payload: Payload, budget_tokens: int) -> Summary:

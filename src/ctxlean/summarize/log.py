@@ -44,7 +44,8 @@ TIMESTAMP = re.compile(
     r"\d{2}/\w{3}/\d{4}:\d{2}:\d{2}:\d{2}(?: [+-]\d{4})?|\b[A-Z][a-z]{2} [ \d]\d \d{2}:\d{2}:\d{2}\b")
 PROGRAM = re.compile(r"(?:journalctl|docker\s+(?:compose\s+)?logs|kubectl\s+logs|podman\s+logs|"
                      r"(?:cat|tail|head|less|zcat|grep)\s+(?:-\S+(?:\s+\d+)?\s+)*\S*(?:\.log\b|/var/log/))")
-VARIABLE = re.compile(r"\d+|0x[0-9a-f]+|[0-9a-f]{8,}")
+# hex ids (request ids, hashes: "req-61228e88") as one token, then any other number
+VARIABLE = re.compile(r"0x[0-9a-f]+|\b(?=[0-9a-f]*\d)[0-9a-f]{6,}\b|\d+")
 # without a level field, these words mark the lines worth listing
 NOTABLE_WORDS = NOTABLE_WORDS + ("Out of memory", "oom-kill", "Failed password", "refused", "timed out", "timeout")
 

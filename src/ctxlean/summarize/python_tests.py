@@ -31,12 +31,14 @@ RESULT = re.compile(  # pytest's closing line, with or without the ==== frame (-
     r"^((?:\d+ (?:failed|passed|skipped|errors?|xfailed|xpassed|deselected|warnings?|rerun)(?:, )?)+"
     r" in [\d.]+s(?: \([\d:.]+\))?)\s*$", re.M)
 COUNT = re.compile(r"(\d+) (failed|passed|skipped|errors?|xfailed|xpassed|deselected|warnings?|rerun)")
-SHORT = re.compile(r"^(FAILED|ERROR) (\S+)(?: - ([^\n]*))?$", re.M)
-VERBOSE_FAIL = re.compile(r"^(\S+::\S+) (FAILED|ERROR)\b", re.M)
+# A test id is path::name, then parameters in brackets that may hold spaces ("test_slug[Q1 Report]").
+TEST_ID = r"[^\s\[]+(?:\[[^\n]*?\])?"
+SHORT = re.compile(rf"^(FAILED|ERROR) ({TEST_ID})(?: - ([^\n]*))?$", re.M)
+VERBOSE_FAIL = re.compile(rf"^(\S+::{TEST_ID}) (FAILED|ERROR)\b", re.M)
 SECTION_BANNER = re.compile(r"^=+ ([A-Za-z][^=\n]*?) =+\s*$", re.M)
 TEST_HEADER = re.compile(r"^_{3,} (.+?) _{3,}$", re.M)
 E_LINE = re.compile(r"^E +\S[^\n]*$", re.M)
-LOCATION = re.compile(r"^([^\s:][^\n:]*):(\d+): (\w+)$", re.M)
+LOCATION = re.compile(r"^([^\s:][^\n:]*):(\d+): (?:in )?(\w+)$", re.M)  # --tb=long: ": Error"; short: ": in fn"
 INTERRUPTED = re.compile(r"^(?:!+ )?(Interrupted: [^\n!]*?)(?: !+)?$", re.M)
 
 
