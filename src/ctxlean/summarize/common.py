@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from functools import lru_cache
 
 from ctxlean.tokens import BYTES_PER_TOKEN, estimate_tokens, truncate_to_tokens
 
@@ -92,6 +93,33 @@ def matches_with_lines(pattern: re.Pattern, text: str, limit: int | None = None)
         found.append((index.at(match.start()), match))
         if limit is not None and len(found) >= limit:
             break
+    return found
+
+
+def line_starts(text: str, prefix: str):
+    """Offsets of the lines of text that begin with prefix, in order (str.find: no regex pass)."""
+    if text.startswith(prefix):
+        yield 0
+    needle = "\n" + prefix
+    at = text.find(needle)
+    while at >= 0:
+        yield at + 1
+        at = text.find(needle, at + 1)
+
+
+def matches_at_line_starts(pattern: re.Pattern, text: str, prefix: str,
+                           limit: int | None = None) -> list[tuple[int, re.Match]]:
+    """matches_with_lines(pattern, text, limit) for a `^`-anchored re.M pattern whose every match starts
+    with prefix and stays on its line: pattern is tried only at the lines that begin with prefix, which
+    costs a fraction of a regex scan over every position of a large payload."""
+    index = LineIndex(text)
+    found = []
+    for start in line_starts(text, prefix):
+        match = pattern.match(text, start)
+        if match:
+            found.append((index.at(start), match))
+            if limit is not None and len(found) >= limit:
+                break
     return found
 
 
@@ -205,19 +233,22 @@ WRAPPERS = re.compile(
 LEADING_DIR = re.compile(r"^[^\s/]*/\S*?(?=[^/\s]+(?:\s|$))")
 
 
-def programs(command: str) -> list[str]:
+@lru_cache(maxsize=16)
+def programs(command: str) -> tuple[str, ...]:
     """Each simple command of a shell line, starting at its program (env assignments and wrappers such
-    as `timeout 60`, `uv run`, `npx`, `python -m` dropped), e.g. "cd x && pytest -q | tail" ->
-    ["cd x", "pytest -q", "tail"]."""
+    as `timeout 60`, `uv run`, `npx`, `python -m` dropped, then a leading directory), e.g.
+    "cd x && ./bin/pytest -q | tail" -> ("cd x", "pytest -q", "tail").
+
+    Cached: every detector in the registry asks about the same command in turn."""
     found = []
     for segment in SEGMENT_SPLIT.split(command):
         segment = WRAPPERS.sub("", segment.strip())
         if segment:
-            found.append(segment)
-    return found
+            found.append(LEADING_DIR.sub("", segment))
+    return tuple(found)
 
 
 def runs(command: str, program: re.Pattern) -> bool:
     """True when one of the command's simple commands starts with `program` (a regex, matched at the
     start of the segment, a leading directory allowed)."""
-    return any(program.match(LEADING_DIR.sub("", segment)) for segment in programs(command))
+    return any(program.match(segment) for segment in programs(command))

@@ -12,6 +12,7 @@ from ctxlean.summarize.common import (
     clip,
     grep_hint,
     head,
+    matches_at_line_starts,
     matches_with_lines,
     plural,
     runs,
@@ -34,7 +35,7 @@ def is_git_log(payload: Payload) -> int:
 
 def summarize_git_log(payload: Payload, budget_tokens: int) -> Summary:
     text = payload.text
-    commits = matches_with_lines(COMMIT, text)
+    commits = matches_at_line_starts(COMMIT, text, "commit ")
     if not commits:
         return _oneline(payload, budget_tokens)
     body = Body(budget_tokens)

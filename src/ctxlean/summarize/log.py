@@ -56,7 +56,8 @@ def is_log(payload: Payload) -> int:
     sample = [line for line in head(payload.text).split("\n")[:40] if line.strip()]
     if len(sample) < 5:
         return 0
-    if sum(1 for line in sample if TIMESTAMP.search(line, 0, 40)) >= 0.6 * len(sample):
+    # every timestamp format has a ':' (hh:mm): a line without one in its first 40 chars needs no regex
+    if sum(1 for line in sample if ":" in line[:40] and TIMESTAMP.search(line, 0, 40)) >= 0.6 * len(sample):
         return BY_CONTENT
     joined = "\n".join(sample)
     if not any(word in joined for word in LEVEL_WORDS):

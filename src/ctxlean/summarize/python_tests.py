@@ -13,6 +13,7 @@ from ctxlean.summarize.common import (
     grep_hint,
     head,
     lines_hint,
+    matches_at_line_starts,
     matches_with_lines,
     plural,
     runs,
@@ -57,10 +58,10 @@ def summarize_pytest(payload: Payload, budget_tokens: int) -> Summary:
     body = Body(budget_tokens)
     results = matches_with_lines(RESULT, text)
     short = matches_with_lines(SHORT, text)
-    if not short:
+    if not short and "::" in text:  # a full regex pass costs far more than a substring search
         short = matches_with_lines(VERBOSE_FAIL, text)
     failures = _failure_sections(text)
-    interrupted = matches_with_lines(INTERRUPTED, text)
+    interrupted = matches_with_lines(INTERRUPTED, text) if "Interrupted: " in text else []
 
     if results:
         line_no, match = results[-1]
@@ -119,7 +120,7 @@ class Failure:
 
 def _failure_sections(text: str) -> list[Failure]:
     """The sections under pytest's FAILURES and ERRORS banners, in order."""
-    banners = matches_with_lines(SECTION_BANNER, text)
+    banners = matches_at_line_starts(SECTION_BANNER, text, "=")
     regions = []
     for i, (line_no, match) in enumerate(banners):
         if match.group(1).strip() in ("FAILURES", "ERRORS"):
@@ -128,7 +129,7 @@ def _failure_sections(text: str) -> list[Failure]:
     failures = []
     for base_line, start, end in regions:
         region = text[start:end]
-        headers = matches_with_lines(TEST_HEADER, region)
+        headers = matches_at_line_starts(TEST_HEADER, region, "___")
         for j, (rel_line, match) in enumerate(headers):
             stop = headers[j + 1][1].start() if j + 1 < len(headers) else len(region)
             section = region[match.end():stop]
