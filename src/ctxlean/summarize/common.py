@@ -96,31 +96,55 @@ def matches_with_lines(pattern: re.Pattern, text: str, limit: int | None = None)
     return found
 
 
-def line_starts(text: str, prefix: str):
-    """Offsets of the lines of text that begin with prefix, in order (str.find: no regex pass)."""
-    if text.startswith(prefix):
-        yield 0
-    needle = "\n" + prefix
-    at = text.find(needle)
-    while at >= 0:
-        yield at + 1
-        at = text.find(needle, at + 1)
+def line_starts(text: str, prefixes: tuple[str, ...]) -> list[int]:
+    """Offsets of the lines of text that begin with one of prefixes, in order (str.find: no regex pass)."""
+    starts = set()
+    for prefix in prefixes:
+        if text.startswith(prefix):
+            starts.add(0)
+        needle = "\n" + prefix
+        at = text.find(needle)
+        while at >= 0:
+            starts.add(at + 1)
+            at = text.find(needle, at + 1)
+    return sorted(starts)
 
 
-def matches_at_line_starts(pattern: re.Pattern, text: str, prefix: str,
-                           limit: int | None = None) -> list[tuple[int, re.Match]]:
-    """matches_with_lines(pattern, text, limit) for a `^`-anchored re.M pattern whose every match starts
-    with prefix and stays on its line: pattern is tried only at the lines that begin with prefix, which
-    costs a fraction of a regex scan over every position of a large payload."""
+def lines_containing(text: str, words: tuple[str, ...]) -> list[int]:
+    """Offsets of the lines of text that contain one of words, in order (str.find: no regex pass)."""
+    starts = set()
+    for word in words:
+        at = text.find(word)
+        while at >= 0:
+            starts.add(text.rfind("\n", 0, at) + 1)
+            end = text.find("\n", at)
+            if end < 0:
+                break
+            at = text.find(word, end)
+    return sorted(starts)
+
+
+def matches_on_lines(pattern: re.Pattern, text: str, starts: list[int],
+                     limit: int | None = None) -> list[tuple[int, re.Match]]:
+    """matches_with_lines(pattern, text, limit) for a `^`-anchored re.M pattern that matches only on
+    lines beginning at one of starts (increasing offsets) and never runs past its line: pattern is
+    tried at those lines only, which costs a fraction of a regex scan over every position."""
     index = LineIndex(text)
     found = []
-    for start in line_starts(text, prefix):
+    for start in starts:
         match = pattern.match(text, start)
         if match:
             found.append((index.at(start), match))
             if limit is not None and len(found) >= limit:
                 break
     return found
+
+
+def matches_at_line_starts(pattern: re.Pattern, text: str, prefixes: str | tuple[str, ...],
+                           limit: int | None = None) -> list[tuple[int, re.Match]]:
+    """matches_on_lines for a pattern whose every match starts with one of prefixes."""
+    return matches_on_lines(pattern, text, line_starts(text, (prefixes,) if isinstance(prefixes, str) else prefixes),
+                            limit)
 
 
 def line_at(text: str, start: int) -> str:

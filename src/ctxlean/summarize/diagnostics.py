@@ -18,7 +18,9 @@ from ctxlean.summarize.common import (
     clip,
     grep_hint,
     head,
+    lines_containing,
     lines_hint,
+    matches_on_lines,
     matches_with_lines,
     nbytes,
     plural,
@@ -29,6 +31,7 @@ from ctxlean.summarize.text import head_tail, iter_notable, split_lines
 GNU = re.compile(  # gcc, clang, mypy, many linters: file:line[:col]: severity[code]: message
     r"^(?P<file>[^\s:][^:\n]*?):(?P<line>\d+):(?:(?P<col>\d+):)? (?P<sev>fatal error|error|warning|note|remark)"
     r"(?:\[(?P<code>[^\]\n]+)\])?: (?P<msg>[^\n]*)$", re.M)
+GNU_SEVERITIES = (": error", ": warning", ": note", ": fatal error", ": remark")  # a GNU line holds one
 RUFF = re.compile(
     r"^(?P<file>[^\s:][^:\n]*?):(?P<line>\d+):(?P<col>\d+): (?P<code>[A-Z]{1,4}\d{1,4}) (?P<msg>[^\n]*)$", re.M)
 TSC = re.compile(
@@ -105,8 +108,9 @@ def parse(text: str) -> list[Diagnostic]:
     """Every diagnostic in text, in payload order, without repeats. Each format's pattern runs only when
     a literal it needs occurs in text (a full regex pass costs far more than a substring search)."""
     found: list[Diagnostic] = []
-    if any(f": {sev}" in text for sev in ("error", "warning", "note", "fatal error", "remark")):
-        for at, m in matches_with_lines(GNU, text):
+    gnu_lines = lines_containing(text, GNU_SEVERITIES)
+    if gnu_lines:
+        for at, m in matches_on_lines(GNU, text, gnu_lines):
             found.append(Diagnostic(m["file"], int(m["line"]), m["col"] or "", m["sev"], _code(m["code"], m["msg"]),
                                     m["msg"], at, clip(m.group(0), 240)))
     if RUFF_HINT.search(text):

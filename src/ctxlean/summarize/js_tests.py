@@ -13,6 +13,7 @@ from ctxlean.summarize.common import (
     grep_hint,
     head,
     lines_hint,
+    matches_at_line_starts,
     matches_with_lines,
     runs,
     tail,
@@ -92,13 +93,13 @@ def summarize_js_tests(payload: Payload, budget_tokens: int) -> Summary:
 
 def _failures(text: str) -> list[str]:
     """One line per failing test: name, where, first error line, with the payload line number."""
-    bullets = matches_with_lines(JEST_BULLET, text)
+    bullets = matches_at_line_starts(JEST_BULLET, text, "  ● ")
     if not bullets:
         bullets = matches_with_lines(FAIL_SUITE, text)
         bullets = [(n, m) for n, m in bullets if m.group(2)]
     if not bullets:
         bullets = (matches_with_lines(VITEST_CROSS, text) or matches_with_lines(TAP_NOT_OK, text)
-                   or _first_each(matches_with_lines(SPEC_CROSS, text)))
+                   or _first_each(matches_at_line_starts(SPEC_CROSS, text, "✖ ")))
     found = []
     for i, (line_no, match) in enumerate(bullets):
         stop = bullets[i + 1][1].start() if i + 1 < len(bullets) else min(len(text), match.end() + 4000)
