@@ -15,6 +15,9 @@ START = re.compile(r'\s*(?:\{\s*(?:"|\})|\[\s*(?:[\[{"\]]|-?\d+(?:\.\d+)?(?:[eE]
                    r'false\b|null\b))')
 JSONL_LINE = re.compile(r"\{[^\n]*\}\s*$")
 IDENTIFIER = re.compile(r"[A-Za-z_]\w*")  # a key a JSONPath can name as .key
+# json.dumps with options builds a new encoder on every call: these two are built once
+KEY = json.JSONEncoder(ensure_ascii=False)
+COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str)
 ERROR_KEYS = frozenset({"error", "errors", "err", "exception", "failure", "failures", "fault", "problems"})
 STATUS_KEYS = frozenset({"status", "state", "level", "severity", "type", "kind", "result", "outcome", "conclusion",
                          "ok", "success", "code", "status_code", "statusCode", "category"})
@@ -72,17 +75,18 @@ def _shallow_enough(outline: list[str], room: int) -> list[str]:
     """The outline lines down to the deepest nesting level at which all of them fit in room bytes
     (nesting is the indentation); at least the top level."""
     depths = [(len(line) - len(line.lstrip(" "))) // 2 for line in outline]
+    sizes = [nbytes(line) + 1 for line in outline]
     level = min(depths, default=0)
     for candidate in sorted(set(depths), reverse=True):
-        if sum(nbytes(line) + 1 for line, depth in zip(outline, depths, strict=True) if depth <= candidate) <= room:
+        if sum(size for size, depth in zip(sizes, depths, strict=True) if depth <= candidate) <= room:
             level = candidate
             break
     keep = [depth <= level for depth in depths]
-    room -= sum(nbytes(line) + 1 for line, k in zip(outline, keep, strict=True) if k)
-    for i, (line, depth) in enumerate(zip(outline, depths, strict=True)):  # then the next level, in order
-        if depth == level + 1 and nbytes(line) + 1 <= room:
+    room -= sum(size for size, k in zip(sizes, keep, strict=True) if k)
+    for i, (size, depth) in enumerate(zip(sizes, depths, strict=True)):  # then the next level, in order
+        if depth == level + 1 and size <= room:
             keep[i] = True
-            room -= nbytes(line) + 1
+            room -= size
     return [line for line, k in zip(outline, keep, strict=True) if k]
 
 
@@ -129,7 +133,7 @@ def _type_phrase(value) -> str:
 
 def _compact(value, max_chars: int) -> str:
     try:
-        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+        text = COMPACT.encode(value)
     except (ValueError, RecursionError):  # nesting too deep to serialise
         text = f"<{_type_name(value)}>"
     return clip(text, max_chars)
@@ -141,12 +145,15 @@ def _error_fields(value, path: str, depth: int, found: list[tuple[str, object]])
     if depth > MAX_DEPTH:
         return
     if isinstance(value, dict):
+        containers = []
         for key, child in value.items():
-            if key.lower() in ERROR_KEYS and child not in (None, "", [], {}, False, 0):
-                found.append((_child_path(path, key), child))
-        for key, child in value.items():
-            if isinstance(child, (dict, list)) and key.lower() not in ERROR_KEYS:
-                _error_fields(child, _child_path(path, key), depth + 1, found)
+            if key.lower() in ERROR_KEYS:
+                if child not in (None, "", [], {}, False, 0):
+                    found.append((_child_path(path, key), child))
+            elif isinstance(child, (dict, list)):
+                containers.append((key, child))
+        for key, child in containers:
+            _error_fields(child, _child_path(path, key), depth + 1, found)
     elif isinstance(value, list):
         for i, child in enumerate(value[:SAMPLE_ITEMS]):
             if isinstance(child, (dict, list)):
@@ -163,7 +170,7 @@ def _outline(value, path: str, depth: int, indent: str):
         return
     if isinstance(value, dict):
         for key, child in value.items():
-            yield from _describe_field(json.dumps(key, ensure_ascii=False), child, _child_path(path, key),
+            yield from _describe_field(KEY.encode(key), child, _child_path(path, key),
                                        depth, indent)
     elif isinstance(value, list):
         objects = [v for v in value if isinstance(v, dict)]
@@ -194,14 +201,16 @@ def _object_array(objects: list[dict], length: int, path: str, depth: int, inden
     keys: dict[str, list] = {}
     for item in sample:
         for key, v in item.items():
-            entry = keys.setdefault(key, [0, set()])
+            entry = keys.get(key)
+            if entry is None:
+                entry = keys[key] = [0, set()]
             entry[0] += 1
             entry[1].add(_type_name(v))
     sampled = "" if len(sample) == len(objects) else f" of {len(sample)} sampled"
     yield f"{indent}[*] ({plural(len(objects), 'object')}{'' if len(objects) == length else f' of {length:,}'}):"
     for key, (present, types) in keys.items():
         presence = "" if present == len(sample) else f" ({present}{sampled or f' of {len(sample)}'})"
-        line = f"{indent}  {json.dumps(key, ensure_ascii=False)}: {'|'.join(sorted(types))}{presence}"
+        line = f"{indent}  {KEY.encode(key)}: {'|'.join(sorted(types))}{presence}"
         values = _obvious_values(key, objects)
         yield line + (f"; {values}" if values else "")
         if types & {"object", "array"} and depth + 1 <= MAX_DEPTH:
