@@ -31,7 +31,6 @@ RESULT = re.compile(  # pytest's closing line, with or without the ==== frame (-
     r"^=+ ((?:\d+ \w+|no tests ran)[^=\n]* in [\d.]+s[^=\n]*) =+\s*$|"
     r"^((?:\d+ (?:failed|passed|skipped|errors?|xfailed|xpassed|deselected|warnings?|rerun)(?:, )?)+"
     r" in [\d.]+s(?: \([\d:.]+\))?)\s*$", re.M)
-RESULT_STARTS = ("=", *"0123456789")  # its framed form starts with '=', its bare form with a count
 COUNT = re.compile(r"(\d+) (failed|passed|skipped|errors?|xfailed|xpassed|deselected|warnings?|rerun)")
 # A test id is path::name, then parameters in brackets that may hold spaces ("test_slug[Q1 Report]").
 TEST_ID = r"[^\s\[]+(?:\[[^\n]*?\])?"
@@ -57,7 +56,7 @@ def is_pytest(payload: Payload) -> int:
 def summarize_pytest(payload: Payload, budget_tokens: int) -> Summary:
     text = payload.text
     body = Body(budget_tokens)
-    results = matches_at_line_starts(RESULT, text, RESULT_STARTS)
+    results = matches_with_lines(RESULT, text)
     short = matches_at_line_starts(SHORT, text, ("FAILED ", "ERROR "))
     if not short and "::" in text and (" FAILED" in text or " ERROR" in text):  # literals it needs: cheap
         short = matches_with_lines(VERBOSE_FAIL, text)
