@@ -71,10 +71,12 @@ def _entries(text: str) -> tuple[list[tuple[str, float | None, int]], bool]:
     return entries, sized
 
 
+SCALE = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
+
+
 def _bytes(size: str) -> float:
-    scale = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
-    if size[-1] in scale:
-        return float(size[:-1]) * scale[size[-1]]
+    if size[-1] in SCALE:
+        return float(size[:-1]) * SCALE[size[-1]]
     return float(size)
 
 

@@ -186,5 +186,14 @@ def _span(text: str) -> tuple[str, str] | None:
     first = TIMESTAMP.search(text[:4096])
     if not first:
         return None
-    stamps = TIMESTAMP.findall(text[-4096:])
-    return first.group(0), (stamps[-1] if stamps else first.group(0))
+    return first.group(0), _last_timestamp(text[-4096:]) or first.group(0)
+
+
+def _last_timestamp(window: str) -> str | None:
+    """The last timestamp in window, looked for line by line from the end (no timestamp spans lines, so
+    this finds what a scan of the whole window would, usually after one short line)."""
+    for line in reversed(window.split("\n")):
+        stamps = TIMESTAMP.findall(line)
+        if stamps:
+            return stamps[-1]
+    return None
