@@ -93,7 +93,7 @@ def summarize_listing(payload: Payload, budget_tokens: int, label: str = "listin
     body.add(f"per directory ({len(groups):,}):")
     body.add_all([clip(f"  {count:>6,}  {name}", 160) for name, count in groups[:12]], len(groups),
                  more="  ... {n} more directories")
-    extensions = Counter(_extension(p) for p in rel if not p.endswith("/"))
+    extensions = Counter(map(_extension, [p for p in rel if not p.endswith("/")]))
     ranked = sorted(extensions.items(), key=lambda kv: (-kv[1], kv[0]))
     body.add(clip("per extension: " + ", ".join(f"{e} {n:,}" for e, n in ranked[:10])
                   + (f", ... {len(ranked) - 10} more" if len(ranked) > 10 else ""), 300))
@@ -142,9 +142,8 @@ def _groups(paths: list[str]) -> list[tuple[str, int]]:
 
 def _extension(path: str) -> str:
     """".py" for "a/b.py", "(none)" for "a/Makefile" or "a/.bashrc" (as os.path.splitext, but cheaper)."""
-    name = path[path.rfind("/") + 1:]
-    dot = name.rfind(".")
-    return name[dot:].lower() if dot > 0 else "(none)"
+    stem, _, extension = path.rpartition("/")[2].rpartition(".")
+    return "." + extension.lower() if stem else "(none)"
 
 
 def _human(size: float) -> str:
