@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from functools import lru_cache
 
 from ctxlean.tokens import BYTES_PER_TOKEN, estimate_tokens, truncate_to_tokens
@@ -48,6 +49,19 @@ def tail(text: str, n: int = SAMPLE_BYTES) -> str:
 
 def plural(n: int, word: str, many: str | None = None) -> str:
     return f"{n:,} {word if n == 1 else (many or word + 's')}"
+
+
+def mostly(lines: list[str], test: Callable[[str], object], share: float) -> bool:
+    """True when test(line) holds for at least `share` of lines. Stops at the first miss that makes that
+    impossible: detectors run on every payload, and most payloads are not of their kind."""
+    needed = share * len(lines)
+    misses = 0
+    for line in lines:
+        if not test(line):
+            misses += 1
+            if len(lines) - misses < needed:
+                return False
+    return True
 
 
 def count_lines(text: str) -> int:

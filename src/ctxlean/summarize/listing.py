@@ -16,6 +16,7 @@ from ctxlean.summarize.common import (
     grep_hint,
     head,
     lines_hint,
+    mostly,
     plural,
     runs,
 )
@@ -35,8 +36,8 @@ def is_listing(payload: Payload) -> int:
     lines = [line for line in head(payload.text).split("\n")[:40] if line.strip()]
     if len(lines) < 5:
         return 0
-    pathy = sum(1 for line in lines if PATH_LINE.fullmatch(line.strip()) or LS_LONG.match(line))
-    return BY_CONTENT if pathy >= 0.8 * len(lines) else 0
+    pathy = mostly(lines, lambda line: PATH_LINE.fullmatch(line.strip()) or LS_LONG.match(line), 0.8)
+    return BY_CONTENT if pathy else 0
 
 
 def _entries(text: str) -> tuple[list[tuple[str, float | None, int]], bool]:

@@ -17,6 +17,7 @@ from ctxlean.summarize.common import (
     grep_hint,
     head,
     lines_hint,
+    mostly,
     nbytes,
     plural,
     runs,
@@ -57,7 +58,7 @@ def is_log(payload: Payload) -> int:
     if len(sample) < 5:
         return 0
     # every timestamp format has a ':' (hh:mm): a line without one in its first 40 chars needs no regex
-    if sum(1 for line in sample if ":" in line[:40] and TIMESTAMP.search(line, 0, 40)) >= 0.6 * len(sample):
+    if mostly(sample, lambda line: ":" in line[:40] and TIMESTAMP.search(line, 0, 40), 0.6):
         return BY_CONTENT
     joined = "\n".join(sample)
     if not any(word in joined for word in LEVEL_WORDS):
