@@ -44,8 +44,9 @@ ARROW = re.compile(r"^ *--> (?P<file>[^\n:]+):(?P<line>\d+):(?P<col>\d+)\s*$", r
 ARROW_HEADER = re.compile(  # rustc's `error[E0308]: msg` or ruff's full format `F401 [*] msg`
     r"^(?:(?P<sev>error|warning)(?:\[(?P<code>\w+)\])?|(?P<rcode>[A-Z]{1,4}\d{1,4})(?: \[\*\])?):? "
     r"(?P<msg>[^\n]*)$", re.M)
-TOTALS_WORDS = ("Found ", "Success:", "All checks", "generated", "could not compile", "aborting", "collect2",
-                "make", "fix", "ninja", "Finished")
+TOTALS_WORDS = (  # every line TOTALS matches holds one of these: TOTALS is tried on those lines only
+    "Found ", "Success:", "All checks", "generated", "could not compile", "aborting", "collect2", "make", "fix",
+    "ninja", "Finished")
 TOTALS = re.compile(
     r"^(?:Found \d+ errors? in [^\n]*|Found \d+ errors?\.?[^\n]*|Success: no issues found[^\n]*|All checks passed!|"
     r"\d+ (?:errors?|warnings?)(?: and \d+ warnings?)? generated\.|error: could not compile [^\n]*|"
@@ -169,7 +170,7 @@ def summarize_diagnostics(payload: Payload, budget_tokens: int) -> Summary:
     tool = tool_of(payload) or _tool_from_content(text)
     diagnostics = parse(text)
     body = Body(budget_tokens)
-    totals = matches_with_lines(TOTALS, text) if any(word in text for word in TOTALS_WORDS) else []
+    totals = matches_on_lines(TOTALS, text, lines_containing(text, TOTALS_WORDS))
     totals = list({m.group(0): (n, m) for n, m in totals}.values())[-4:]
     by_severity = Counter(d.severity.replace("fatal error", "error") for d in diagnostics)
     files = Counter(d.file for d in diagnostics)

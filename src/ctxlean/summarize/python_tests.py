@@ -12,8 +12,10 @@ from ctxlean.summarize.common import (
     clip,
     grep_hint,
     head,
+    lines_containing,
     lines_hint,
     matches_at_line_starts,
+    matches_on_lines,
     matches_with_lines,
     plural,
     runs,
@@ -56,7 +58,7 @@ def is_pytest(payload: Payload) -> int:
 def summarize_pytest(payload: Payload, budget_tokens: int) -> Summary:
     text = payload.text
     body = Body(budget_tokens)
-    results = matches_with_lines(RESULT, text)
+    results = matches_on_lines(RESULT, text, lines_containing(text, (" in ",)))  # "... in 0.12s"
     short = matches_at_line_starts(SHORT, text, ("FAILED ", "ERROR "))
     if not short and "::" in text and (" FAILED" in text or " ERROR" in text):  # literals it needs: cheap
         short = matches_with_lines(VERBOSE_FAIL, text)
