@@ -103,7 +103,7 @@ def _file(text: str, m: re.Match, line_no: int, end: int) -> dict:
 
 def _subject(text: str, start: int) -> str:
     """The first message line after a `commit` header (git show / format-patch)."""
-    for line in text[start:start + 2000].split("\n")[1:12]:
+    for line in text[start:start + 2000].split("\n", 12)[1:12]:
         if line.startswith("    ") and line.strip():
             return line.strip()
         if line.startswith("Subject: "):

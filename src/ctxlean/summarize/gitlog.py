@@ -67,7 +67,7 @@ def summarize_git_log(payload: Payload, budget_tokens: int) -> Summary:
 
 
 def _subject(text: str, start: int) -> str:
-    for line in text[start:start + 4000].split("\n")[1:15]:
+    for line in text[start:start + 4000].split("\n", 15)[1:15]:
         if line.startswith("    ") and line.strip():
             return line.strip()
     return ""

@@ -58,7 +58,7 @@ def summarize_grep(payload: Payload, budget_tokens: int) -> Summary:
 def _single_file_hits(text: str) -> list[tuple[str, str, str]]:
     """The matches of `grep -n` on one file, whose lines carry no path, so a match with a colon in its text
     ("6180:2026-03-14T13:07:00Z ERROR ...") must not be read as path:line. Empty for other output."""
-    lines = [line for line in split_lines(text)[:400] if line.strip() and line != "--"]
+    lines = [line for line in text.split("\n", 400)[:400] if line.strip() and line != "--"]
     if not lines or sum(1 for line in lines if NUMBERED_ANY.match(line)) < 0.9 * len(lines):
         return []
     return NUMBERED.findall(text)
