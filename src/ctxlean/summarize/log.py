@@ -30,13 +30,14 @@ SERIOUS_LEVELS = r"(ERROR|ERR|FATAL|CRIT(?:ICAL)?|SEVERE|PANIC|EMERG|ALERT)\b"
 LEVEL_WORDS = ("INFO", "ERROR", "WARN", "DEBUG", "TRACE", "FATAL", "CRIT", "NOTICE", "SEVERE", "level", "severity")
 SERIOUS = ("ERROR", "ERR", "FATAL", "CRIT", "CRITICAL", "SEVERE", "PANIC", "EMERG", "ALERT")
 # Where the level sits, learned from the head: the n-th whitespace-separated field, or a key=value / JSON
-# key. Each layout is (pattern for any level, pattern for ERROR-like levels only).
+# key. Each layout is (pattern for any level, pattern for ERROR-like levels only). The any-level patterns
+# run over "\n" + text (see _levels): a field-position one starts with "\n" where it means "line start".
 LAYOUTS = [(re.compile(r"level=\"?(\w+)", re.M),
             re.compile(r"level=\"?(?i:(error|err|fatal|crit|critical|panic|emerg|alert))\b", re.M)),
            (re.compile(r"\"(?:level|severity|lvl)\": ?\"(\w+)\"", re.M),
             re.compile(r"\"(?:level|severity|lvl)\": ?\"(?i:(error|err|fatal|crit|critical|panic|emerg|alert))\"",
                        re.M))]
-LAYOUTS += [(re.compile(rf"^(?:\S+\s+){{{k}}}[\[(<|]?" + LEVELS, re.M),
+LAYOUTS += [(re.compile(rf"\n(?:\S+\s+){{{k}}}[\[(<|]?" + LEVELS),
              re.compile(rf"^(?:\S+\s+){{{k}}}[\[(<|]?" + SERIOUS_LEVELS, re.M)) for k in range(6)]
 ACCESS = re.compile(r'^\S+ \S+ \S+ \[[^\]\n]+\] "[^"\n]*" (\d)\d\d ', re.M)
 ACCESS_5XX = re.compile(r'\] "[^"\n]*" 5\d\d ')
@@ -71,10 +72,18 @@ def _layout(sample: str, share: float) -> tuple[re.Pattern, re.Pattern] | None:
     lines = max(1, sum(1 for line in sample.split("\n") if line.strip()))
     best, best_count = None, 0
     for layout in LAYOUTS:
-        n = len(layout[0].findall(sample))
+        n = len(_levels(layout[0], sample))
         if n > best_count:
             best, best_count = layout, n
     return best if best_count >= share * lines else None
+
+
+def _levels(pattern: re.Pattern, text: str) -> list[str]:
+    """The levels a LAYOUTS level pattern finds in text. Run over "\n" + text, a pattern led by "\n" finds
+    what the same pattern led by ^ (re.M) would, several times faster (the engine skips ahead to each
+    newline instead of trying ^ at every offset). Same matches: each ends in a level word, never just
+    after a newline, so no match swallows the newline the next one starts with."""
+    return pattern.findall("\n" + text)
 
 
 def summarize_log(payload: Payload, budget_tokens: int) -> Summary:
@@ -88,7 +97,7 @@ def summarize_log(payload: Payload, budget_tokens: int) -> Summary:
         serious = _lines_at(text, (m.start() for m in ACCESS_5XX.finditer(text)))
         what, grep = "HTTP 5xx lines", r'" 5\d\d '
     elif (layout := _layout(sample, 0.3)) is not None:
-        raw = Counter(layout[0].findall(text))
+        raw = Counter(_levels(layout[0], text))
         for level, n in raw.items():
             levels[level.upper()] = levels.get(level.upper(), 0) + n
         spellings = [level for level in raw if level.upper() in SERIOUS]
