@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
+from functools import lru_cache
 
 from ctxlean.tokens import BYTES_PER_TOKEN, estimate_tokens, truncate_to_tokens
 
@@ -47,6 +49,19 @@ def tail(text: str, n: int = SAMPLE_BYTES) -> str:
 
 def plural(n: int, word: str, many: str | None = None) -> str:
     return f"{n:,} {word if n == 1 else (many or word + 's')}"
+
+
+def mostly(lines: list[str], test: Callable[[str], object], share: float) -> bool:
+    """True when test(line) holds for at least `share` of lines. Stops at the first miss that makes that
+    impossible: detectors run on every payload, and most payloads are not of their kind."""
+    needed = share * len(lines)
+    misses = 0
+    for line in lines:
+        if not test(line):
+            misses += 1
+            if len(lines) - misses < needed:
+                return False
+    return True
 
 
 def count_lines(text: str) -> int:
@@ -93,6 +108,57 @@ def matches_with_lines(pattern: re.Pattern, text: str, limit: int | None = None)
         if limit is not None and len(found) >= limit:
             break
     return found
+
+
+def line_starts(text: str, prefixes: tuple[str, ...]) -> list[int]:
+    """Offsets of the lines of text that begin with one of prefixes, in order (str.find: no regex pass)."""
+    starts = set()
+    for prefix in prefixes:
+        if text.startswith(prefix):
+            starts.add(0)
+        needle = "\n" + prefix
+        at = text.find(needle)
+        while at >= 0:
+            starts.add(at + 1)
+            at = text.find(needle, at + 1)
+    return sorted(starts)
+
+
+def lines_containing(text: str, words: tuple[str, ...]) -> list[int]:
+    """Offsets of the lines of text that contain one of words, in order (str.find: no regex pass)."""
+    starts = set()
+    for word in words:
+        at = text.find(word)
+        while at >= 0:
+            starts.add(text.rfind("\n", 0, at) + 1)
+            end = text.find("\n", at)
+            if end < 0:
+                break
+            at = text.find(word, end)
+    return sorted(starts)
+
+
+def matches_on_lines(pattern: re.Pattern, text: str, starts: list[int],
+                     limit: int | None = None) -> list[tuple[int, re.Match]]:
+    """matches_with_lines(pattern, text, limit) for a `^`-anchored re.M pattern that matches only on
+    lines beginning at one of starts (increasing offsets) and never runs past its line: pattern is
+    tried at those lines only, which costs a fraction of a regex scan over every position."""
+    index = LineIndex(text)
+    found = []
+    for start in starts:
+        match = pattern.match(text, start)
+        if match:
+            found.append((index.at(start), match))
+            if limit is not None and len(found) >= limit:
+                break
+    return found
+
+
+def matches_at_line_starts(pattern: re.Pattern, text: str, prefixes: str | tuple[str, ...],
+                           limit: int | None = None) -> list[tuple[int, re.Match]]:
+    """matches_on_lines for a pattern whose every match starts with one of prefixes."""
+    return matches_on_lines(pattern, text, line_starts(text, (prefixes,) if isinstance(prefixes, str) else prefixes),
+                            limit)
 
 
 def line_at(text: str, start: int) -> str:
@@ -205,19 +271,22 @@ WRAPPERS = re.compile(
 LEADING_DIR = re.compile(r"^[^\s/]*/\S*?(?=[^/\s]+(?:\s|$))")
 
 
-def programs(command: str) -> list[str]:
+@lru_cache(maxsize=16)
+def programs(command: str) -> tuple[str, ...]:
     """Each simple command of a shell line, starting at its program (env assignments and wrappers such
-    as `timeout 60`, `uv run`, `npx`, `python -m` dropped), e.g. "cd x && pytest -q | tail" ->
-    ["cd x", "pytest -q", "tail"]."""
+    as `timeout 60`, `uv run`, `npx`, `python -m` dropped, then a leading directory), e.g.
+    "cd x && ./bin/pytest -q | tail" -> ("cd x", "pytest -q", "tail").
+
+    Cached: every detector in the registry asks about the same command in turn."""
     found = []
     for segment in SEGMENT_SPLIT.split(command):
         segment = WRAPPERS.sub("", segment.strip())
         if segment:
-            found.append(segment)
-    return found
+            found.append(LEADING_DIR.sub("", segment))
+    return tuple(found)
 
 
 def runs(command: str, program: re.Pattern) -> bool:
     """True when one of the command's simple commands starts with `program` (a regex, matched at the
     start of the segment, a leading directory allowed)."""
-    return any(program.match(LEADING_DIR.sub("", segment)) for segment in programs(command))
+    return any(program.match(segment) for segment in programs(command))

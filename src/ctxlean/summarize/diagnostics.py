@@ -18,7 +18,9 @@ from ctxlean.summarize.common import (
     clip,
     grep_hint,
     head,
+    lines_containing,
     lines_hint,
+    matches_on_lines,
     matches_with_lines,
     nbytes,
     plural,
@@ -29,6 +31,7 @@ from ctxlean.summarize.text import head_tail, iter_notable, split_lines
 GNU = re.compile(  # gcc, clang, mypy, many linters: file:line[:col]: severity[code]: message
     r"^(?P<file>[^\s:][^:\n]*?):(?P<line>\d+):(?:(?P<col>\d+):)? (?P<sev>fatal error|error|warning|note|remark)"
     r"(?:\[(?P<code>[^\]\n]+)\])?: (?P<msg>[^\n]*)$", re.M)
+GNU_SEVERITIES = (": error", ": warning", ": note", ": fatal error", ": remark")  # a GNU line holds one
 RUFF = re.compile(
     r"^(?P<file>[^\s:][^:\n]*?):(?P<line>\d+):(?P<col>\d+): (?P<code>[A-Z]{1,4}\d{1,4}) (?P<msg>[^\n]*)$", re.M)
 TSC = re.compile(
@@ -41,8 +44,9 @@ ARROW = re.compile(r"^ *--> (?P<file>[^\n:]+):(?P<line>\d+):(?P<col>\d+)\s*$", r
 ARROW_HEADER = re.compile(  # rustc's `error[E0308]: msg` or ruff's full format `F401 [*] msg`
     r"^(?:(?P<sev>error|warning)(?:\[(?P<code>\w+)\])?|(?P<rcode>[A-Z]{1,4}\d{1,4})(?: \[\*\])?):? "
     r"(?P<msg>[^\n]*)$", re.M)
-TOTALS_WORDS = ("Found ", "Success:", "All checks", "generated", "could not compile", "aborting", "collect2",
-                "make", "fix", "ninja", "Finished")
+TOTALS_WORDS = (  # every line TOTALS matches holds one of these: TOTALS is tried on those lines only
+    "Found ", "Success:", "All checks", "generated", "could not compile", "aborting", "collect2", "make", "fix",
+    "ninja", "Finished")
 TOTALS = re.compile(
     r"^(?:Found \d+ errors? in [^\n]*|Found \d+ errors?\.?[^\n]*|Success: no issues found[^\n]*|All checks passed!|"
     r"\d+ (?:errors?|warnings?)(?: and \d+ warnings?)? generated\.|error: could not compile [^\n]*|"
@@ -105,8 +109,9 @@ def parse(text: str) -> list[Diagnostic]:
     """Every diagnostic in text, in payload order, without repeats. Each format's pattern runs only when
     a literal it needs occurs in text (a full regex pass costs far more than a substring search)."""
     found: list[Diagnostic] = []
-    if any(f": {sev}" in text for sev in ("error", "warning", "note", "fatal error", "remark")):
-        for at, m in matches_with_lines(GNU, text):
+    gnu_lines = lines_containing(text, GNU_SEVERITIES)
+    if gnu_lines:
+        for at, m in matches_on_lines(GNU, text, gnu_lines):
             found.append(Diagnostic(m["file"], int(m["line"]), m["col"] or "", m["sev"], _code(m["code"], m["msg"]),
                                     m["msg"], at, clip(m.group(0), 240)))
     if RUFF_HINT.search(text):
@@ -165,7 +170,7 @@ def summarize_diagnostics(payload: Payload, budget_tokens: int) -> Summary:
     tool = tool_of(payload) or _tool_from_content(text)
     diagnostics = parse(text)
     body = Body(budget_tokens)
-    totals = matches_with_lines(TOTALS, text) if any(word in text for word in TOTALS_WORDS) else []
+    totals = matches_on_lines(TOTALS, text, lines_containing(text, TOTALS_WORDS))
     totals = list({m.group(0): (n, m) for n, m in totals}.values())[-4:]
     by_severity = Counter(d.severity.replace("fatal error", "error") for d in diagnostics)
     files = Counter(d.file for d in diagnostics)

@@ -13,6 +13,7 @@ from ctxlean.summarize.common import (
     grep_hint,
     head,
     lines_hint,
+    matches_at_line_starts,
     matches_with_lines,
     plural,
     runs,
@@ -36,7 +37,7 @@ def is_diff(payload: Payload) -> int:
 
 def files_of(text: str) -> list[dict]:
     """One dict per changed file: name, line (of its header), added, removed, status, hunks."""
-    starts = matches_with_lines(FILE_GIT, text) or matches_with_lines(FILE_PLAIN, text)
+    starts = matches_at_line_starts(FILE_GIT, text, "diff --git ") or matches_with_lines(FILE_PLAIN, text)
     files = []
     for i, (line_no, m) in enumerate(starts):
         end = starts[i + 1][1].start() if i + 1 < len(starts) else len(text)
@@ -51,7 +52,7 @@ def summarize_diff(payload: Payload, budget_tokens: int) -> Summary:
     removed = sum(f["removed"] for f in files)
     hunks = sum(len(f["hunks"]) for f in files)
     body = Body(budget_tokens)
-    commits = matches_with_lines(COMMIT, text, limit=20)
+    commits = matches_at_line_starts(COMMIT, text, "commit ", limit=20)
     for line_no, m in commits[:3]:
         subject = _subject(text, m.end())
         body.add(clip(f"commit {m.group(1)[:12]} (L{line_no}): {subject}", 200))
@@ -95,14 +96,14 @@ def _file(text: str, m: re.Match, line_no: int, end: int) -> dict:
         status = f" (renamed from {m.group(1)})"
     elif "Binary files" in header or "GIT binary patch" in header:
         status = " (binary)"
-    hunks = [(line_no + n - 1, clip(h.group(0), 120)) for n, h in matches_with_lines(HUNK, section)]
+    hunks = [(line_no + n - 1, clip(h.group(0), 120)) for n, h in matches_at_line_starts(HUNK, section, "@@ ")]
     name = m.group(2) if m.group(2) != "/dev/null" else m.group(1)
     return {"name": name, "line": line_no, "added": added, "removed": removed, "status": status, "hunks": hunks}
 
 
 def _subject(text: str, start: int) -> str:
     """The first message line after a `commit` header (git show / format-patch)."""
-    for line in text[start:start + 2000].split("\n")[1:12]:
+    for line in text[start:start + 2000].split("\n", 12)[1:12]:
         if line.startswith("    ") and line.strip():
             return line.strip()
         if line.startswith("Subject: "):

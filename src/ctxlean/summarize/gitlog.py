@@ -12,6 +12,7 @@ from ctxlean.summarize.common import (
     clip,
     grep_hint,
     head,
+    matches_at_line_starts,
     matches_with_lines,
     plural,
     runs,
@@ -34,7 +35,7 @@ def is_git_log(payload: Payload) -> int:
 
 def summarize_git_log(payload: Payload, budget_tokens: int) -> Summary:
     text = payload.text
-    commits = matches_with_lines(COMMIT, text)
+    commits = matches_at_line_starts(COMMIT, text, "commit ")
     if not commits:
         return _oneline(payload, budget_tokens)
     body = Body(budget_tokens)
@@ -66,7 +67,7 @@ def summarize_git_log(payload: Payload, budget_tokens: int) -> Summary:
 
 
 def _subject(text: str, start: int) -> str:
-    for line in text[start:start + 4000].split("\n")[1:15]:
+    for line in text[start:start + 4000].split("\n", 15)[1:15]:
         if line.startswith("    ") and line.strip():
             return line.strip()
     return ""

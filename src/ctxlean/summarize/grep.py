@@ -6,7 +6,7 @@ import re
 from collections import Counter
 
 from ctxlean.summarize import Payload, Summary
-from ctxlean.summarize.common import BY_CONTENT, BY_NAME, Body, clip, grep_hint, head, plural, runs
+from ctxlean.summarize.common import BY_CONTENT, BY_NAME, Body, clip, grep_hint, head, mostly, plural, runs
 from ctxlean.summarize.listing import common_dir
 from ctxlean.summarize.text import split_lines
 
@@ -26,8 +26,7 @@ def is_grep(payload: Payload) -> int:
     if sample.count(":") < 10:
         return 0
     lines = [line for line in sample.split("\n")[:40] if line.strip()]
-    hits = sum(1 for line in lines if PATH_HIT.match(line))
-    return BY_CONTENT if len(lines) >= 5 and hits >= 0.8 * len(lines) else 0
+    return BY_CONTENT if len(lines) >= 5 and mostly(lines, PATH_HIT.match, 0.8) else 0
 
 
 def summarize_grep(payload: Payload, budget_tokens: int) -> Summary:
@@ -59,7 +58,7 @@ def summarize_grep(payload: Payload, budget_tokens: int) -> Summary:
 def _single_file_hits(text: str) -> list[tuple[str, str, str]]:
     """The matches of `grep -n` on one file, whose lines carry no path, so a match with a colon in its text
     ("6180:2026-03-14T13:07:00Z ERROR ...") must not be read as path:line. Empty for other output."""
-    lines = [line for line in split_lines(text)[:400] if line.strip() and line != "--"]
+    lines = [line for line in text.split("\n", 400)[:400] if line.strip() and line != "--"]
     if not lines or sum(1 for line in lines if NUMBERED_ANY.match(line)) < 0.9 * len(lines):
         return []
     return NUMBERED.findall(text)

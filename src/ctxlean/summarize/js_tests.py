@@ -12,7 +12,9 @@ from ctxlean.summarize.common import (
     clip,
     grep_hint,
     head,
+    lines_containing,
     lines_hint,
+    matches_on_lines,
     matches_with_lines,
     runs,
     tail,
@@ -33,6 +35,9 @@ JEST_BULLET = re.compile(r"^ {2}● (?!Console$)([^\n]+)$", re.M)
 VITEST_CROSS = re.compile(r"^[ \t]+(?:×|✗|✖) ([^\n]+?)(?: \d+(?:\.\d+)?m?s)?$", re.M)
 TAP_NOT_OK = re.compile(r"^[ \t]*not ok \d+ - ([^\n]+)$", re.M)
 SPEC_CROSS = re.compile(r"^✖ (?!failing tests:)([^\n]+?)(?: \([\d.]+m?s\))?$", re.M)  # node --test spec reporter
+# The literal every line a failure pattern matches holds: each pattern is tried on those lines only.
+FAILURE_LITERALS = {JEST_BULLET: ("  ● ",), FAIL_SUITE: ("FAIL",), VITEST_CROSS: ("×", "✗", "✖"),
+                    TAP_NOT_OK: ("not ok ",), SPEC_CROSS: ("✖ ",)}
 ERROR_LINE = re.compile(
     r"^[ \t]*(?:expect\(|Expected|Received|\w*Error\b|→ |error: )[^\n]*$", re.M)
 AT_FRAME = re.compile(r"\(?((?:[^\s():]+/)?[^\s():/]+\.[cm]?[jt]sx?):(\d+):\d+\)?")
@@ -92,13 +97,13 @@ def summarize_js_tests(payload: Payload, budget_tokens: int) -> Summary:
 
 def _failures(text: str) -> list[str]:
     """One line per failing test: name, where, first error line, with the payload line number."""
-    bullets = matches_with_lines(JEST_BULLET, text)
+    bullets = _failure_matches(JEST_BULLET, text)
     if not bullets:
-        bullets = matches_with_lines(FAIL_SUITE, text)
+        bullets = _failure_matches(FAIL_SUITE, text)
         bullets = [(n, m) for n, m in bullets if m.group(2)]
     if not bullets:
-        bullets = (matches_with_lines(VITEST_CROSS, text) or matches_with_lines(TAP_NOT_OK, text)
-                   or _first_each(matches_with_lines(SPEC_CROSS, text)))
+        bullets = (_failure_matches(VITEST_CROSS, text) or _failure_matches(TAP_NOT_OK, text)
+                   or _first_each(_failure_matches(SPEC_CROSS, text)))
     found = []
     for i, (line_no, match) in enumerate(bullets):
         stop = bullets[i + 1][1].start() if i + 1 < len(bullets) else min(len(text), match.end() + 4000)
@@ -115,9 +120,13 @@ def _failures(text: str) -> list[str]:
     return list(dict.fromkeys(found))
 
 
+def _failure_matches(pattern: re.Pattern, text: str, limit: int | None = None) -> list[tuple[int, re.Match]]:
+    return matches_on_lines(pattern, text, lines_containing(text, FAILURE_LITERALS[pattern]), limit)
+
+
 def _first_failure_line(text: str) -> int:
     for pattern in (JEST_BULLET, FAIL_SUITE, VITEST_CROSS, TAP_NOT_OK, SPEC_CROSS):
-        found = matches_with_lines(pattern, text, limit=1)
+        found = _failure_matches(pattern, text, limit=1)
         if found:
             return found[0][0]
     return 0

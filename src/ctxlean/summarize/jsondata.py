@@ -14,10 +14,14 @@ from ctxlean.summarize.text import summarize_text
 START = re.compile(r'\s*(?:\{\s*(?:"|\})|\[\s*(?:[\[{"\]]|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?\s*[,\]]|true\b|'
                    r'false\b|null\b))')
 JSONL_LINE = re.compile(r"\{[^\n]*\}\s*$")
-ERROR_KEYS = ("error", "errors", "err", "exception", "failure", "failures", "fault", "problems")
-STATUS_KEYS = ("status", "state", "level", "severity", "type", "kind", "result", "outcome", "conclusion",
-               "ok", "success", "code", "status_code", "statusCode", "category")
-ID_KEYS = ("id", "_id", "uuid", "key", "name", "title", "sha", "number", "slug", "ref", "url")
+IDENTIFIER = re.compile(r"[A-Za-z_]\w*")  # a key a JSONPath can name as .key
+# json.dumps with options builds a new encoder on every call: these two are built once
+KEY = json.JSONEncoder(ensure_ascii=False)
+COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str)
+ERROR_KEYS = frozenset({"error", "errors", "err", "exception", "failure", "failures", "fault", "problems"})
+STATUS_KEYS = frozenset({"status", "state", "level", "severity", "type", "kind", "result", "outcome", "conclusion",
+                         "ok", "success", "code", "status_code", "statusCode", "category"})
+ID_KEYS = frozenset({"id", "_id", "uuid", "key", "name", "title", "sha", "number", "slug", "ref", "url"})
 SAMPLE_ITEMS = 200  # array items looked at for the schema (counts of obvious fields use every item)
 MAX_DEPTH = 4
 
@@ -46,7 +50,8 @@ def summarize_json(payload: Payload, budget_tokens: int) -> Summary:
     top = f"{label}: {_type_phrase(data)}"
     body.add(top)
 
-    errors = list(_error_fields(data, path_prefix, 0))
+    errors: list[tuple[str, object]] = []
+    _error_fields(data, path_prefix, 0, errors)
     if errors:
         body.add(f"error fields ({len(errors)}):")
         body.add_all([clip(f"  {path} = {_compact(value, 200)}", 240) for path, value in errors[:8]], len(errors))
@@ -70,17 +75,18 @@ def _shallow_enough(outline: list[str], room: int) -> list[str]:
     """The outline lines down to the deepest nesting level at which all of them fit in room bytes
     (nesting is the indentation); at least the top level."""
     depths = [(len(line) - len(line.lstrip(" "))) // 2 for line in outline]
+    sizes = [nbytes(line) + 1 for line in outline]
     level = min(depths, default=0)
     for candidate in sorted(set(depths), reverse=True):
-        if sum(nbytes(line) + 1 for line, depth in zip(outline, depths, strict=True) if depth <= candidate) <= room:
+        if sum(size for size, depth in zip(sizes, depths, strict=True) if depth <= candidate) <= room:
             level = candidate
             break
     keep = [depth <= level for depth in depths]
-    room -= sum(nbytes(line) + 1 for line, k in zip(outline, keep, strict=True) if k)
-    for i, (line, depth) in enumerate(zip(outline, depths, strict=True)):  # then the next level, in order
-        if depth == level + 1 and nbytes(line) + 1 <= room:
+    room -= sum(size for size, k in zip(sizes, keep, strict=True) if k)
+    for i, (size, depth) in enumerate(zip(sizes, depths, strict=True)):  # then the next level, in order
+        if depth == level + 1 and size <= room:
             keep[i] = True
-            room -= nbytes(line) + 1
+            room -= size
     return [line for line, k in zip(outline, keep, strict=True) if k]
 
 
@@ -107,20 +113,13 @@ def _invalid(payload: Payload, budget_tokens: int, exc: ValueError) -> Summary:
     return Summary("json", body.text(), f"invalid JSON: {exc}", hint)
 
 
+JSON_TYPES = {type(None): "null", bool: "bool", int: "int", float: "float", str: "str", list: "array",
+              dict: "object"}
+
+
 def _type_name(value) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, int):
-        return "int"
-    if isinstance(value, float):
-        return "float"
-    if isinstance(value, str):
-        return "str"
-    if isinstance(value, list):
-        return "array"
-    return "object"
+    """The JSON type of a value json.loads returned (it returns exactly these types, never subclasses)."""
+    return JSON_TYPES.get(type(value), "object")
 
 
 def _type_phrase(value) -> str:
@@ -134,31 +133,35 @@ def _type_phrase(value) -> str:
 
 def _compact(value, max_chars: int) -> str:
     try:
-        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+        text = COMPACT.encode(value)
     except (ValueError, RecursionError):  # nesting too deep to serialise
         text = f"<{_type_name(value)}>"
     return clip(text, max_chars)
 
 
-def _error_fields(value, path: str, depth: int):
-    """(path, value) of non-empty error-like keys, breadth first down to MAX_DEPTH."""
+def _error_fields(value, path: str, depth: int, found: list[tuple[str, object]]) -> None:
+    """Append to found the (path, value) of non-empty error-like keys, each object's own keys before
+    its children's, down to MAX_DEPTH (appending to one list, not nested generators: far cheaper)."""
     if depth > MAX_DEPTH:
         return
     if isinstance(value, dict):
+        containers = []
         for key, child in value.items():
-            if key.lower() in ERROR_KEYS and child not in (None, "", [], {}, False, 0):
-                yield _child_path(path, key), child
-        for key, child in value.items():
-            if isinstance(child, (dict, list)) and key.lower() not in ERROR_KEYS:
-                yield from _error_fields(child, _child_path(path, key), depth + 1)
+            if key.lower() in ERROR_KEYS:
+                if child not in (None, "", [], {}, False, 0):
+                    found.append((_child_path(path, key), child))
+            elif isinstance(child, (dict, list)):
+                containers.append((key, child))
+        for key, child in containers:
+            _error_fields(child, _child_path(path, key), depth + 1, found)
     elif isinstance(value, list):
         for i, child in enumerate(value[:SAMPLE_ITEMS]):
             if isinstance(child, (dict, list)):
-                yield from _error_fields(child, f"{path}[{i}]", depth + 1)
+                _error_fields(child, f"{path}[{i}]", depth + 1, found)
 
 
 def _child_path(path: str, key: str) -> str:
-    return f"{path}.{key}" if re.fullmatch(r"[A-Za-z_][\w]*", key) else f"{path}[{json.dumps(key)}]"
+    return f"{path}.{key}" if IDENTIFIER.fullmatch(key) else f"{path}[{json.dumps(key)}]"
 
 
 def _outline(value, path: str, depth: int, indent: str):
@@ -167,7 +170,7 @@ def _outline(value, path: str, depth: int, indent: str):
         return
     if isinstance(value, dict):
         for key, child in value.items():
-            yield from _describe_field(json.dumps(key, ensure_ascii=False), child, _child_path(path, key),
+            yield from _describe_field(KEY.encode(key), child, _child_path(path, key),
                                        depth, indent)
     elif isinstance(value, list):
         objects = [v for v in value if isinstance(v, dict)]
@@ -198,14 +201,16 @@ def _object_array(objects: list[dict], length: int, path: str, depth: int, inden
     keys: dict[str, list] = {}
     for item in sample:
         for key, v in item.items():
-            entry = keys.setdefault(key, [0, set()])
+            entry = keys.get(key)
+            if entry is None:
+                entry = keys[key] = [0, set()]
             entry[0] += 1
             entry[1].add(_type_name(v))
     sampled = "" if len(sample) == len(objects) else f" of {len(sample)} sampled"
     yield f"{indent}[*] ({plural(len(objects), 'object')}{'' if len(objects) == length else f' of {length:,}'}):"
     for key, (present, types) in keys.items():
         presence = "" if present == len(sample) else f" ({present}{sampled or f' of {len(sample)}'})"
-        line = f"{indent}  {json.dumps(key, ensure_ascii=False)}: {'|'.join(sorted(types))}{presence}"
+        line = f"{indent}  {KEY.encode(key)}: {'|'.join(sorted(types))}{presence}"
         values = _obvious_values(key, objects)
         yield line + (f"; {values}" if values else "")
         if types & {"object", "array"} and depth + 1 <= MAX_DEPTH:

@@ -16,6 +16,7 @@ from ctxlean.summarize.common import (
     grep_hint,
     head,
     lines_hint,
+    mostly,
     plural,
     runs,
 )
@@ -35,8 +36,8 @@ def is_listing(payload: Payload) -> int:
     lines = [line for line in head(payload.text).split("\n")[:40] if line.strip()]
     if len(lines) < 5:
         return 0
-    pathy = sum(1 for line in lines if PATH_LINE.fullmatch(line.strip()) or LS_LONG.match(line))
-    return BY_CONTENT if pathy >= 0.8 * len(lines) else 0
+    pathy = mostly(lines, lambda line: PATH_LINE.fullmatch(line.strip()) or LS_LONG.match(line), 0.8)
+    return BY_CONTENT if pathy else 0
 
 
 def _entries(text: str) -> tuple[list[tuple[str, float | None, int]], bool]:
@@ -71,10 +72,12 @@ def _entries(text: str) -> tuple[list[tuple[str, float | None, int]], bool]:
     return entries, sized
 
 
+SCALE = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
+
+
 def _bytes(size: str) -> float:
-    scale = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
-    if size[-1] in scale:
-        return float(size[:-1]) * scale[size[-1]]
+    if size[-1] in SCALE:
+        return float(size[:-1]) * SCALE[size[-1]]
     return float(size)
 
 
@@ -91,7 +94,7 @@ def summarize_listing(payload: Payload, budget_tokens: int, label: str = "listin
     body.add(f"per directory ({len(groups):,}):")
     body.add_all([clip(f"  {count:>6,}  {name}", 160) for name, count in groups[:12]], len(groups),
                  more="  ... {n} more directories")
-    extensions = Counter(_extension(p) for p in rel if not p.endswith("/"))
+    extensions = Counter(map(_extension, [p for p in rel if not p.endswith("/")]))
     ranked = sorted(extensions.items(), key=lambda kv: (-kv[1], kv[0]))
     body.add(clip("per extension: " + ", ".join(f"{e} {n:,}" for e, n in ranked[:10])
                   + (f", ... {len(ranked) - 10} more" if len(ranked) > 10 else ""), 300))
@@ -140,9 +143,8 @@ def _groups(paths: list[str]) -> list[tuple[str, int]]:
 
 def _extension(path: str) -> str:
     """".py" for "a/b.py", "(none)" for "a/Makefile" or "a/.bashrc" (as os.path.splitext, but cheaper)."""
-    name = path[path.rfind("/") + 1:]
-    dot = name.rfind(".")
-    return name[dot:].lower() if dot > 0 else "(none)"
+    stem, _, extension = path.rpartition("/")[2].rpartition(".")
+    return "." + extension.lower() if stem else "(none)"
 
 
 def _human(size: float) -> str:

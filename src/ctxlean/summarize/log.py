@@ -17,6 +17,7 @@ from ctxlean.summarize.common import (
     grep_hint,
     head,
     lines_hint,
+    mostly,
     nbytes,
     plural,
     runs,
@@ -29,13 +30,14 @@ SERIOUS_LEVELS = r"(ERROR|ERR|FATAL|CRIT(?:ICAL)?|SEVERE|PANIC|EMERG|ALERT)\b"
 LEVEL_WORDS = ("INFO", "ERROR", "WARN", "DEBUG", "TRACE", "FATAL", "CRIT", "NOTICE", "SEVERE", "level", "severity")
 SERIOUS = ("ERROR", "ERR", "FATAL", "CRIT", "CRITICAL", "SEVERE", "PANIC", "EMERG", "ALERT")
 # Where the level sits, learned from the head: the n-th whitespace-separated field, or a key=value / JSON
-# key. Each layout is (pattern for any level, pattern for ERROR-like levels only).
+# key. Each layout is (pattern for any level, pattern for ERROR-like levels only). The any-level patterns
+# run over "\n" + text (see _levels): a field-position one starts with "\n" where it means "line start".
 LAYOUTS = [(re.compile(r"level=\"?(\w+)", re.M),
             re.compile(r"level=\"?(?i:(error|err|fatal|crit|critical|panic|emerg|alert))\b", re.M)),
            (re.compile(r"\"(?:level|severity|lvl)\": ?\"(\w+)\"", re.M),
             re.compile(r"\"(?:level|severity|lvl)\": ?\"(?i:(error|err|fatal|crit|critical|panic|emerg|alert))\"",
                        re.M))]
-LAYOUTS += [(re.compile(rf"^(?:\S+\s+){{{k}}}[\[(<|]?" + LEVELS, re.M),
+LAYOUTS += [(re.compile(rf"\n(?:\S+\s+){{{k}}}[\[(<|]?" + LEVELS),
              re.compile(rf"^(?:\S+\s+){{{k}}}[\[(<|]?" + SERIOUS_LEVELS, re.M)) for k in range(6)]
 ACCESS = re.compile(r'^\S+ \S+ \S+ \[[^\]\n]+\] "[^"\n]*" (\d)\d\d ', re.M)
 ACCESS_5XX = re.compile(r'\] "[^"\n]*" 5\d\d ')
@@ -56,7 +58,8 @@ def is_log(payload: Payload) -> int:
     sample = [line for line in head(payload.text).split("\n")[:40] if line.strip()]
     if len(sample) < 5:
         return 0
-    if sum(1 for line in sample if TIMESTAMP.search(line, 0, 40)) >= 0.6 * len(sample):
+    # every timestamp format has a ':' (hh:mm): a line without one in its first 40 chars needs no regex
+    if mostly(sample, lambda line: ":" in line[:40] and TIMESTAMP.search(line, 0, 40), 0.6):
         return BY_CONTENT
     joined = "\n".join(sample)
     if not any(word in joined for word in LEVEL_WORDS):
@@ -69,10 +72,18 @@ def _layout(sample: str, share: float) -> tuple[re.Pattern, re.Pattern] | None:
     lines = max(1, sum(1 for line in sample.split("\n") if line.strip()))
     best, best_count = None, 0
     for layout in LAYOUTS:
-        n = len(layout[0].findall(sample))
+        n = len(_levels(layout[0], sample))
         if n > best_count:
             best, best_count = layout, n
     return best if best_count >= share * lines else None
+
+
+def _levels(pattern: re.Pattern, text: str) -> list[str]:
+    """The levels a LAYOUTS level pattern finds in text. Run over "\n" + text, a pattern led by "\n" finds
+    what the same pattern led by ^ (re.M) would, several times faster (the engine skips ahead to each
+    newline instead of trying ^ at every offset). Same matches: each ends in a level word, never just
+    after a newline, so no match swallows the newline the next one starts with."""
+    return pattern.findall("\n" + text)
 
 
 def summarize_log(payload: Payload, budget_tokens: int) -> Summary:
@@ -86,7 +97,7 @@ def summarize_log(payload: Payload, budget_tokens: int) -> Summary:
         serious = _lines_at(text, (m.start() for m in ACCESS_5XX.finditer(text)))
         what, grep = "HTTP 5xx lines", r'" 5\d\d '
     elif (layout := _layout(sample, 0.3)) is not None:
-        raw = Counter(layout[0].findall(text))
+        raw = Counter(_levels(layout[0], text))
         for level, n in raw.items():
             levels[level.upper()] = levels.get(level.upper(), 0) + n
         spellings = [level for level in raw if level.upper() in SERIOUS]
@@ -185,5 +196,14 @@ def _span(text: str) -> tuple[str, str] | None:
     first = TIMESTAMP.search(text[:4096])
     if not first:
         return None
-    stamps = TIMESTAMP.findall(text[-4096:])
-    return first.group(0), (stamps[-1] if stamps else first.group(0))
+    return first.group(0), _last_timestamp(text[-4096:]) or first.group(0)
+
+
+def _last_timestamp(window: str) -> str | None:
+    """The last timestamp in window, looked for line by line from the end (no timestamp spans lines, so
+    this finds what a scan of the whole window would, usually after one short line)."""
+    for line in reversed(window.split("\n")):
+        stamps = TIMESTAMP.findall(line)
+        if stamps:
+            return stamps[-1]
+    return None

@@ -12,7 +12,10 @@ from ctxlean.summarize.common import (
     clip,
     grep_hint,
     head,
+    lines_containing,
     lines_hint,
+    matches_at_line_starts,
+    matches_on_lines,
     matches_with_lines,
     plural,
     runs,
@@ -55,12 +58,12 @@ def is_pytest(payload: Payload) -> int:
 def summarize_pytest(payload: Payload, budget_tokens: int) -> Summary:
     text = payload.text
     body = Body(budget_tokens)
-    results = matches_with_lines(RESULT, text)
-    short = matches_with_lines(SHORT, text)
-    if not short:
+    results = matches_on_lines(RESULT, text, lines_containing(text, (" in ",)))  # "... in 0.12s"
+    short = matches_at_line_starts(SHORT, text, ("FAILED ", "ERROR "))
+    if not short and "::" in text and (" FAILED" in text or " ERROR" in text):  # literals it needs: cheap
         short = matches_with_lines(VERBOSE_FAIL, text)
     failures = _failure_sections(text)
-    interrupted = matches_with_lines(INTERRUPTED, text)
+    interrupted = matches_with_lines(INTERRUPTED, text) if "Interrupted: " in text else []
 
     if results:
         line_no, match = results[-1]
@@ -119,7 +122,7 @@ class Failure:
 
 def _failure_sections(text: str) -> list[Failure]:
     """The sections under pytest's FAILURES and ERRORS banners, in order."""
-    banners = matches_with_lines(SECTION_BANNER, text)
+    banners = matches_at_line_starts(SECTION_BANNER, text, "=")
     regions = []
     for i, (line_no, match) in enumerate(banners):
         if match.group(1).strip() in ("FAILURES", "ERRORS"):
@@ -128,7 +131,7 @@ def _failure_sections(text: str) -> list[Failure]:
     failures = []
     for base_line, start, end in regions:
         region = text[start:end]
-        headers = matches_with_lines(TEST_HEADER, region)
+        headers = matches_at_line_starts(TEST_HEADER, region, "___")
         for j, (rel_line, match) in enumerate(headers):
             stop = headers[j + 1][1].start() if j + 1 < len(headers) else len(region)
             section = region[match.end():stop]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import bisect
 import os
 import re
+from functools import lru_cache
 
 from ctxlean.summarize import Payload, Summary
 from ctxlean.summarize.common import (
@@ -285,6 +286,11 @@ def _body_end(text: str, start: int, indent: int) -> int:
     first_end = text.find("\n", start)
     if first_end < 0:
         return len(text)
-    closing = re.compile(r"\n[ \t]{0,%s}(?=[^\s#)\]}])" % indent)  # noqa: UP031 (braces in the regex)
-    found = closing.search(text, first_end)
+    found = _closing_line(indent).search(text, first_end)
     return found.start() if found else len(text)
+
+
+@lru_cache(maxsize=64)
+def _closing_line(indent: int) -> re.Pattern:
+    """A newline followed by a non-blank line indented at most indent (built once per indent)."""
+    return re.compile(r"\n[ \t]{0,%s}(?=[^\s#)\]}])" % indent)  # noqa: UP031 (braces in the regex)

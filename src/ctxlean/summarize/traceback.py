@@ -12,6 +12,7 @@ from ctxlean.summarize.common import (
     clip,
     head,
     lines_hint,
+    matches_at_line_starts,
     matches_with_lines,
     plural,
     tail,
@@ -80,7 +81,7 @@ Found = tuple[str, str, int, list[tuple[int, str]], list[tuple[int, str]]]
 
 def python_trace(text: str) -> Found | None:
     """The last Python traceback in text: its exception line and frames, earlier chained ones as causes."""
-    starts = matches_with_lines(PY_START, text)
+    starts = matches_at_line_starts(PY_START, text, "Traceback (most recent call last):")
     if not starts:
         return None
     blocks = []
@@ -120,7 +121,7 @@ def _jvm(text: str) -> Found | None:
 
 
 def _go(text: str) -> Found | None:
-    panic = matches_with_lines(GO_PANIC, text, limit=1)
+    panic = matches_at_line_starts(GO_PANIC, text, "panic: ", limit=1)
     if not panic:
         return None
     at, m = panic[0]
