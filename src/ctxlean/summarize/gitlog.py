@@ -17,10 +17,9 @@ from ctxlean.summarize.common import (
     plural,
     runs,
 )
-from ctxlean.summarize.diff import files_of
+from ctxlean.summarize.diff import COMMIT, files_of
 
 PROGRAM = re.compile(r"git\s+(?:-C\s+\S+\s+)?(?:log|reflog|shortlog|whatchanged)\b")
-COMMIT = re.compile(r"^commit ([0-9a-f]{7,40})\b[^\n]*$", re.M)
 ONELINE = re.compile(r"^(?:[*|\\/ ]+)?([0-9a-f]{7,40}) ([^\n]*)$", re.M)
 AUTHOR = re.compile(r"^Author:\s*([^<\n]*?)\s*(?:<[^>\n]*>)?\s*$", re.M)
 DATE = re.compile(r"^(?:Author)?Date:\s*([^\n]*?)\s*$", re.M)
