@@ -13,6 +13,7 @@ from ctxlean.summarize.common import (
     clip,
     count_lines,
     grep_hint,
+    lines_containing,
     lines_hint,
     nbytes,
     plural,
@@ -80,17 +81,8 @@ def iter_notable(text: str, words: tuple[str, ...] = NOTABLE_WORDS):
         haystack, needles = lowered, tuple(dict.fromkeys(word.lower() for word in words))
     else:
         haystack, needles = text, words
-    starts = set()
-    for word in needles:
-        at = haystack.find(word)
-        while at >= 0:
-            starts.add(haystack.rfind("\n", 0, at) + 1)
-            end = haystack.find("\n", at)
-            if end < 0:
-                break
-            at = haystack.find(word, end)
     index = LineIndex(text)
-    for start in sorted(starts):
+    for start in lines_containing(haystack, needles):
         end = text.find("\n", start)
         yield index.at(start), text[start:end if end >= 0 else len(text)]
 
