@@ -15,11 +15,13 @@ from ctxlean.summarize.common import (
     lines_hint,
     matches_with_lines,
     runs,
+    seen,
 )
 from ctxlean.summarize.text import head_tail, split_lines
 
 PROGRAM = re.compile(r"cargo\s+(?:\+\S+\s+)?(?:test|t|nextest)\b")
 CONTENT = re.compile(r"^running \d+ tests?$|^test \S+ \.\.\. (?:ok|FAILED|ignored)$", re.M)
+CONTENT_WORDS = ("running ", "test ")
 RESULT = re.compile(r"^test result: (ok|FAILED)\. (\d+) passed; (\d+) failed;[^\n]*$", re.M)
 TEST = re.compile(r"^test (\S+) \.\.\. (ok|FAILED|ignored)\b", re.M)
 PANIC = re.compile(r"^thread '([^'\n]+)'(?: \(\d+\))? panicked at ([^\n]*?):?\n([^\n]*)$", re.M)
@@ -29,8 +31,7 @@ RERUN = re.compile(r"^error: (?:test failed|\d+ targets? failed)[^\n]*$", re.M)
 def is_cargo_tests(payload: Payload) -> int:
     if runs(payload.command, PROGRAM):
         return BY_NAME
-    sample = head(payload.text)
-    return BY_CONTENT if ("running " in sample or "test " in sample) and CONTENT.search(sample) else 0
+    return BY_CONTENT if seen(head(payload.text), CONTENT_WORDS, CONTENT) else 0
 
 
 def summarize_cargo_tests(payload: Payload, budget_tokens: int) -> Summary:

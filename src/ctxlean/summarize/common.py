@@ -47,6 +47,12 @@ def tail(text: str, n: int = SAMPLE_BYTES) -> str:
     return text[-n:]
 
 
+def seen(sample: str, words: tuple[str, ...], pattern: re.Pattern) -> bool:
+    """pattern found in sample, tried only when one of words (a literal every match holds) is there:
+    detectors run on every payload, and `in` is far cheaper than a regex search."""
+    return any(word in sample for word in words) and pattern.search(sample) is not None
+
+
 def plural(n: int, word: str, many: str | None = None) -> str:
     return f"{n:,} {word if n == 1 else (many or word + 's')}"
 

@@ -17,10 +17,12 @@ from ctxlean.summarize.common import (
     matches_with_lines,
     plural,
     runs,
+    seen,
 )
 
 PROGRAM = re.compile(r"(?:git\s+(?:-C\s+\S+\s+)?(?:diff|show|format-patch|stash\s+show)|diff\s+-\S*[uU]|diff\s+-r)\b")
 CONTENT = re.compile(r"^diff --git |^--- \S[^\n]*\n\+\+\+ \S|^Index: \S", re.M)
+CONTENT_WORDS = ("diff --git", "--- ", "Index: ")
 FILE_GIT = re.compile(r"^diff --git (?:\"?a/)?([^\n]*?)\"? (?:\"?b/)?([^\n\"]*)\"?$", re.M)
 FILE_PLAIN = re.compile(r"^--- (?:a/)?([^\t\n]*)[^\n]*\n\+\+\+ (?:b/)?([^\t\n]*)[^\n]*$", re.M)
 HUNK = re.compile(r"^@@ [^\n]*$", re.M)
@@ -30,9 +32,7 @@ COMMIT = re.compile(r"^commit ([0-9a-f]{7,40})\b[^\n]*$", re.M)
 def is_diff(payload: Payload) -> int:
     if runs(payload.command, PROGRAM) or payload.file_path.endswith((".diff", ".patch")):
         return BY_NAME
-    sample = head(payload.text)
-    found = ("diff --git" in sample or "--- " in sample or "Index: " in sample) and CONTENT.search(sample)
-    return BY_CONTENT if found else 0
+    return BY_CONTENT if seen(head(payload.text), CONTENT_WORDS, CONTENT) else 0
 
 
 def files_of(text: str) -> list[dict]:

@@ -16,12 +16,14 @@ from ctxlean.summarize.common import (
     matches_with_lines,
     plural,
     runs,
+    seen,
 )
 from ctxlean.summarize.text import head_tail, split_lines
 
 PROGRAM = re.compile(r"go[ \t]+(?:test|vet)\b|gotestsum\b")
 CONTENT = re.compile(
     r"^=== RUN[ \t]+Test|^--- (?:FAIL|PASS|SKIP): Test|^(?:ok|FAIL)[ \t]+\S+[ \t]+(?:[\d.]+s|\(cached\))", re.M)
+CONTENT_WORDS = ("=== RUN", "--- ", "ok  ", "FAIL")
 PACKAGE = re.compile(r"^(ok|FAIL|\?)[ \t]+(\S+)[ \t]+([^\n]*)$", re.M)
 TEST = re.compile(r"^( *)--- (FAIL|PASS|SKIP): (\S+) \(([\d.]+)s\)$", re.M)
 PANIC = re.compile(r"^panic: [^\n]*$", re.M)
@@ -31,9 +33,7 @@ BUILD_ERROR = re.compile(r"^(?:\./)?[^\s:]+\.go:\d+:\d+: [^\n]*$", re.M)
 def is_go_tests(payload: Payload) -> int:
     if runs(payload.command, PROGRAM):
         return BY_NAME
-    sample = head(payload.text)
-    found = ("=== RUN" in sample or "--- " in sample or "ok  " in sample or "FAIL" in sample) and CONTENT.search(sample)
-    return BY_CONTENT if found else 0
+    return BY_CONTENT if seen(head(payload.text), CONTENT_WORDS, CONTENT) else 0
 
 
 def summarize_go_tests(payload: Payload, budget_tokens: int) -> Summary:

@@ -17,6 +17,7 @@ from ctxlean.summarize.common import (
     matches_on_lines,
     matches_with_lines,
     runs,
+    seen,
     tail,
 )
 from ctxlean.summarize.text import head_tail, split_lines
@@ -47,9 +48,7 @@ def is_js_tests(payload: Payload) -> int:
     if runs(payload.command, PROGRAM):
         return BY_NAME
     sample, end = head(payload.text), tail(payload.text, 1024)
-    if any(word in sample for word in CONTENT_WORDS) and CONTENT.search(sample):
-        return BY_CONTENT
-    return BY_CONTENT if any(word in end for word in CONTENT_WORDS) and RESULT.search(end) else 0
+    return BY_CONTENT if seen(sample, CONTENT_WORDS, CONTENT) or seen(end, CONTENT_WORDS, RESULT) else 0
 
 
 def _runner(text: str) -> str:

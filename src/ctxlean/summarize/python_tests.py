@@ -19,6 +19,7 @@ from ctxlean.summarize.common import (
     matches_with_lines,
     plural,
     runs,
+    seen,
     tail,
 )
 from ctxlean.summarize.text import head_tail, split_lines
@@ -49,10 +50,10 @@ def is_pytest(payload: Payload) -> int:
     if runs(payload.command, PYTEST_PROGRAM):
         return BY_NAME
     sample = head(payload.text)
-    if any(word in sample for word in PYTEST_WORDS) and PYTEST_CONTENT.search(sample):
+    if seen(sample, PYTEST_WORDS, PYTEST_CONTENT):
         return BY_CONTENT
     end = tail(payload.text, 512)
-    return BY_CONTENT if " in " in end and RESULT.search(end) else 0
+    return BY_CONTENT if seen(end, (" in ",), RESULT) else 0
 
 
 def summarize_pytest(payload: Payload, budget_tokens: int) -> Summary:
@@ -159,8 +160,7 @@ def is_unittest(payload: Payload) -> int:
     if runs(payload.command, UNITTEST_PROGRAM):
         return BY_NAME
     sample, end = head(payload.text), tail(payload.text, 512)
-    found = (any(word in sample for word in UNITTEST_WORDS) and UNITTEST_CONTENT.search(sample)) or \
-        ("Ran " in end and UNITTEST_RAN.search(end))
+    found = seen(sample, UNITTEST_WORDS, UNITTEST_CONTENT) or seen(end, ("Ran ",), UNITTEST_RAN)
     return BY_CONTENT if found else 0
 
 

@@ -15,6 +15,7 @@ from ctxlean.summarize.common import (
     matches_at_line_starts,
     matches_with_lines,
     plural,
+    seen,
     tail,
 )
 from ctxlean.summarize.text import head_tail, split_lines
@@ -43,7 +44,7 @@ LIBRARY = re.compile(r"site-packages|dist-packages|/lib/python\d|<frozen |^<|nod
 
 def is_traceback(payload: Payload) -> int:
     for sample in (head(payload.text), tail(payload.text)):
-        if any(word in sample for word in START_WORDS) and START.search(sample):
+        if seen(sample, START_WORDS, START):
             return BY_CONTENT
     return 0
 
