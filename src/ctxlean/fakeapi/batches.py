@@ -215,17 +215,21 @@ def create(req: Request) -> Reply:
     return json_reply(answer)
 
 
-def _not_found(batch_id: str) -> Reply:
-    return error_reply(404, "not_found_error", f"fake: no batch {batch_id!r}")
+def _find(req: Request, rule: str) -> tuple[FakeBatches, FakeBatch | None, Reply | None]:
+    """The batch named in the path, or the reply that refuses the request (authentication, 404)."""
+    state, denied = _checked(req, rule)
+    if denied:
+        return state, None, denied
+    batch = state.batches.get(req.params["batch_id"])
+    if batch is None:
+        return state, None, error_reply(404, "not_found_error", f"fake: no batch {req.params['batch_id']!r}")
+    return state, batch, None
 
 
 @route("GET", r"/v1/messages/batches/(?P<batch_id>[^/]+)")
 def retrieve(req: Request) -> Reply:
-    state, denied = _checked(req, "batches.retrieve")
-    if denied:
-        return denied
-    batch = state.batches.get(req.params["batch_id"])
-    return json_reply(_as_json(req.server, batch)) if batch else _not_found(req.params["batch_id"])
+    _, batch, refused = _find(req, "batches.retrieve")
+    return refused or json_reply(_as_json(req.server, batch))
 
 
 @route("GET", r"/v1/messages/batches")
@@ -250,12 +254,9 @@ def list_batches(req: Request) -> Reply:
 @route("GET", r"/v1/messages/batches/(?P<batch_id>[^/]+)/results")
 def results(req: Request) -> Reply:
     """The results as JSONL, deliberately not in request order (the API does not promise it)."""
-    state, denied = _checked(req, "batches.results")
-    if denied:
-        return denied
-    batch = state.batches.get(req.params["batch_id"])
-    if batch is None:
-        return _not_found(req.params["batch_id"])
+    _, batch, refused = _find(req, "batches.results")
+    if refused:
+        return refused
     if batch.status != "ended":
         return error_reply(400, "invalid_request_error", f"fake: batch {batch.id} has not ended")
     lines = sorted(batch.results, key=lambda line: _digest(line["custom_id"]))
@@ -266,13 +267,10 @@ def results(req: Request) -> Reply:
 
 @route("POST", r"/v1/messages/batches/(?P<batch_id>[^/]+)/cancel")
 def cancel(req: Request) -> Reply:
-    state, denied = _checked(req, "batches.cancel")
-    if denied:
-        return denied
+    state, batch, refused = _find(req, "batches.cancel")
+    if refused:
+        return refused
     with state.lock:
-        batch = state.batches.get(req.params["batch_id"])
-        if batch is None:
-            return _not_found(req.params["batch_id"])
         if batch.status == "in_progress":
             batch.status, batch.cancel_initiated_at = "canceling", state.behaviour.clock()
         return json_reply(_as_json(req.server, batch))
@@ -280,14 +278,11 @@ def cancel(req: Request) -> Reply:
 
 @route("DELETE", r"/v1/messages/batches/(?P<batch_id>[^/]+)")
 def delete(req: Request) -> Reply:
-    state, denied = _checked(req, "batches.delete")
-    if denied:
-        return denied
+    state, batch, refused = _find(req, "batches.delete")
+    if refused:
+        return refused
     with state.lock:
-        batch = state.batches.get(req.params["batch_id"])
-        if batch is None:
-            return _not_found(req.params["batch_id"])
         if batch.status != "ended":
             return error_reply(400, "invalid_request_error", "fake: only ended batches can be deleted")
-        del state.batches[batch.id]
+        state.batches.pop(batch.id, None)  # looked up before the lock: a concurrent delete may have won
     return json_reply({"id": batch.id, "type": "message_batch_deleted"})
