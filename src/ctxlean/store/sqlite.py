@@ -397,9 +397,12 @@ class SqliteStore:
         return project
 
     def _blob_id(self, handle: str, project: str) -> int:
-        self.info(handle, project)
-        return self.db.execute("SELECT blob_id FROM payloads WHERE project = ? AND handle = ?",
-                               (project, handle)).fetchone()[0]
+        handle = check_handle(handle)
+        row = self.db.execute("SELECT blob_id FROM payloads WHERE project = ? AND handle = ?",
+                              (project, handle)).fetchone()
+        if row is None:
+            self.info(handle, project)  # raises the HandleError that says why
+        return row[0]
 
     def iter_chunks(self, handle: str, project: str, from_line: int = 1) -> Iterator[tuple[int, bytes]]:
         """Yield (first_line, raw bytes) for each chunk, starting with the chunk holding from_line."""
