@@ -7,6 +7,7 @@ import pytest
 
 from ctxlean import install
 from ctxlean.budget import autocompact_env
+from ctxlean.claude_settings import SettingsError
 
 
 def settings_of(project) -> dict:
@@ -56,6 +57,6 @@ def test_broken_settings_file_is_a_clear_error(tmp_path):
     (tmp_path / ".claude").mkdir()
     (tmp_path / ".claude" / "settings.json").write_text("{oops")
     done: dict = {}
-    with pytest.raises(install.InstallError, match="settings.json is not valid JSON"):
+    with pytest.raises(SettingsError, match="settings.json is not valid JSON"):
         install.set_compaction_env(tmp_path, done)
     assert done == {} and (tmp_path / ".claude" / "settings.json").read_text() == "{oops"

@@ -85,6 +85,21 @@ class SessionWriter:
             self._line(line)
         return msg_id
 
+    def tool_use(self, name: str, tool_input: dict, ts: float, tool_id: str | None = None) -> None:
+        """The model calling a tool: an assistant line with one tool_use block."""
+        block = {"type": "tool_use", "id": tool_id or f"toolu_{uuid.uuid4().hex[:24]}", "name": name,
+                 "input": tool_input}
+        self._line({**self._base("assistant", ts), "message": {
+            "id": f"msg_{uuid.uuid4().hex[:20]}", "type": "message", "role": "assistant", "model": "claude-opus-5-5",
+            "content": [block], "stop_reason": "tool_use", "usage": {"input_tokens": 1, "output_tokens": 1}}})
+
+    def slash_command(self, name: str, ts: float) -> None:
+        """The user typing /name: the command line, then the skill's prompt as a meta line."""
+        typed = f"<command-message>{name}</command-message>\n<command-name>/{name}</command-name>"
+        self._line({**self._base("user", ts), "message": {"role": "user", "content": typed}})
+        self._line({**self._base("user", ts), "isMeta": True, "message": {"role": "user", "content": [
+            {"type": "text", "text": "If a `<command-name>/simplify</command-name>` block is present, follow it."}]}})
+
     def compact(self, ts: float, trigger: str = "auto", pre_tokens: int = 0) -> None:
         self._line({**self._base("system", ts), "subtype": "compact_boundary", "content": "Conversation compacted",
                     "compactMetadata": {"trigger": trigger, "preTokens": pre_tokens}})

@@ -24,6 +24,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "statusline": ("ctxlean.usage.statusline", "Claude Code status line: context, cache hits, cost, saved"),
     "gc": ("ctxlean.store.gc", "apply the store's TTL and size cap; remove what failed writers left"),
     "batch": ("ctxlean.batch.cli", "bulk prompts via Message Batches: submit, status, results, cancel"),
+    "lean": ("ctxlean.lean.command",
+             "trim what every request resends: hide Claude Code tools and skill descriptions your sessions never use"),
 }
 
 

@@ -21,7 +21,17 @@ from pathlib import Path
 
 from ctxlean import config
 from ctxlean.budget import AUTOCOMPACT_VARS, autocompact_env
-from ctxlean.paths import claude_config_dir, plugin_data_dir
+from ctxlean.claude_settings import (
+    SettingsError,
+    load_state,
+    project_settings_path,
+    read_settings,
+    save_state,
+    scope_key,
+    user_settings_path,
+    write_settings,
+)
+from ctxlean.paths import plugin_data_dir
 
 PLUGIN = "ctxlean@ctxlean"
 MARKETPLACE = "ctxlean"
@@ -71,25 +81,6 @@ def _claude(claude: str, *args: str, cwd: Path) -> dict:
     return result
 
 
-def _state_path() -> Path:
-    return plugin_data_dir() / "install-state.json"
-
-
-def _load_state() -> dict:
-    try:
-        return json.loads(_state_path().read_text())
-    except (OSError, ValueError):
-        return {}
-
-
-def _save_state(state: dict) -> None:
-    path = _state_path()
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(state, indent=2))
-    os.replace(tmp, path)
-
-
 def write_launcher() -> Path:
     """Record this interpreter and the dir holding the ctxlean package for the plugin's shim.
 
@@ -106,36 +97,13 @@ def write_launcher() -> Path:
     return path
 
 
-def _settings_path(project: Path) -> Path:
-    return project / ".claude" / "settings.json"
-
-
-def _read_settings(path: Path) -> dict:
-    try:
-        settings = json.loads(path.read_text())
-    except FileNotFoundError:
-        return {}
-    except ValueError as exc:
-        raise InstallError(f"{path} is not valid JSON ({exc}); fix it and run again") from exc
-    if not isinstance(settings, dict):
-        raise InstallError(f"{path} does not hold a JSON object")
-    return settings
-
-
-def _write_settings(path: Path, settings: dict) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(settings, indent=2) + "\n")
-    os.replace(tmp, path)
-
-
 def set_compaction_env(project: Path, done: dict) -> str:
     """Make Claude Code compact at the budget: write the autocompact variables into the project's settings
     `env`, recording in `done` the values found before the first install so uninstall can put them back."""
     budget_tokens = config.load(str(project)).context_budget_tokens
     wanted = autocompact_env(budget_tokens)
-    path = _settings_path(project)
-    settings = _read_settings(path)
+    path = project_settings_path(project)
+    settings = read_settings(path)
     env = settings.setdefault("env", {})
     record = done.setdefault("settings_env", {"path": str(path), "previous": {}, "written": {}})
     for name in AUTOCOMPACT_VARS:
@@ -145,14 +113,14 @@ def set_compaction_env(project: Path, done: dict) -> str:
         else:
             env.pop(name, None)
         record["written"][name] = wanted.get(name)
-    _write_settings(path, settings)
+    write_settings(path, settings)
     return f"auto-compaction at the {budget_tokens:,}-token budget set in {path} ({', '.join(wanted)})"
 
 
 def restore_compaction_env(record: dict) -> str:
     """Put back the settings values install replaced, unless someone changed them since."""
     path = Path(record["path"])
-    settings = _read_settings(path)
+    settings = read_settings(path)
     env = settings.get("env") if isinstance(settings.get("env"), dict) else {}
     kept = []
     for name, written in record["written"].items():
@@ -166,7 +134,7 @@ def restore_compaction_env(record: dict) -> str:
             env[name] = previous
     if "env" in settings and not env:
         del settings["env"]
-    _write_settings(path, settings)
+    write_settings(path, settings)
     note = f" (left {', '.join(kept)}: changed since install)" if kept else ""
     return f"auto-compaction settings restored in {path}{note}"
 
@@ -177,30 +145,30 @@ def set_statusline(scope: str, project: Path, done: dict) -> str:
 
     from ctxlean.usage.statusline import statusline_settings
 
-    path = claude_config_dir() / "settings.json" if scope == "user" else _settings_path(project)
-    settings = _read_settings(path)
+    path = user_settings_path() if scope == "user" else project_settings_path(project)
+    settings = read_settings(path)
     if "statusLine" in settings and "statusline" not in done:
         return f"status line left as it is: {path} already has one"
     shim = marketplace_dir() / "plugin" / "bin" / "ctxlean-shim"
     settings.update(statusline_settings(f"sh {shlex.quote(str(shim))} statusline"))
-    _write_settings(path, settings)
+    write_settings(path, settings)
     done["statusline"] = {"path": str(path), "written": settings["statusLine"]}
     return f"status line enabled in {path}"
 
 
 def remove_statusline(record: dict) -> str:
     path = Path(record["path"])
-    settings = _read_settings(path)
+    settings = read_settings(path)
     if settings.get("statusLine") != record["written"]:
         return f"status line in {path} left as it is (changed since install)"
     del settings["statusLine"]
-    _write_settings(path, settings)
+    write_settings(path, settings)
     return f"status line removed from {path}"
 
 
 def install(scope: str, project: Path, claude: str, statusline: bool = False) -> list[str]:
-    key = scope if scope == "user" else f"project:{project}"
-    state = _load_state()
+    key = scope_key(scope, project)
+    state = load_state()
     done = state.get(key, {})
     added = _claude(claude, "marketplace", "add", str(marketplace_dir()), "--scope", scope, cwd=project)
     if added.get("outcome") != "ok":
@@ -219,17 +187,21 @@ def install(scope: str, project: Path, claude: str, statusline: bool = False) ->
             messages.append(set_statusline(scope, project, done))
     finally:  # what was done so far must be recorded, or uninstall could not undo it
         state[key] = done
-        _save_state(state)
+        save_state(state)
     return messages
 
 
 def uninstall(scope: str, project: Path, claude: str) -> list[str]:
-    key = scope if scope == "user" else f"project:{project}"
-    state = _load_state()
+    key = scope_key(scope, project)
+    state = load_state()
     done = state.pop(key, None)
     if done is None:
         return [f"ctxlean was not installed by `ctxlean install` in {key} scope; nothing to undo"]
     messages = []
+    if done.get("lean"):
+        from ctxlean.lean.hiding import remove_hidden
+
+        messages.extend(remove_hidden(done["lean"]))
     if done.get("settings_env"):
         messages.append(restore_compaction_env(done["settings_env"]))
     if done.get("statusline"):
@@ -241,10 +213,8 @@ def uninstall(scope: str, project: Path, claude: str) -> list[str]:
     if done.get("marketplace_added"):
         result = _claude(claude, "marketplace", "remove", MARKETPLACE, "--scope", scope, cwd=project)
         messages.append(result.get("message", ""))
-    if state:
-        _save_state(state)
-    else:
-        _state_path().unlink(missing_ok=True)
+    save_state(state)
+    if not state:
         (plugin_data_dir() / "launcher").unlink(missing_ok=True)
     messages.append(f"payload store kept in {plugin_data_dir()} (delete it to remove stored outputs)")
     return messages
@@ -259,17 +229,24 @@ def main(argv: list[str]) -> int:
     if command == "install":
         parser.add_argument("--statusline", action="store_true",
                             help="also show ctxlean's status line (context/budget, cache hits, cost, saved)")
+        parser.add_argument("--lean", action="store_true",
+                            help="then run `ctxlean lean --apply`: hide the tools and skill descriptions "
+                                 "your sessions of the last 30 days never used")
     args = parser.parse_args(argv[1:])
     scope = "project" if args.project else "user"
     try:
         claude = find_claude(args.claude)
         if command == "install":
             messages = install(scope, Path.cwd(), claude, statusline=args.statusline)
+            if args.lean:
+                from ctxlean.lean.command import run
+
+                messages += run(scope, Path.cwd(), apply=True)
         else:
             messages = uninstall(scope, Path.cwd(), claude)
         for message in messages:
             print(message)
-    except (InstallError, config.ConfigError, OSError, subprocess.TimeoutExpired) as exc:
+    except (InstallError, SettingsError, config.ConfigError, OSError, subprocess.TimeoutExpired) as exc:
         print(f"ctxlean {command}: {exc}", file=sys.stderr)
         return 1
     return 0

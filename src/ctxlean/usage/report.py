@@ -19,7 +19,7 @@ from datetime import date, datetime
 from ctxlean.usage import aggregate, savings
 from ctxlean.usage.chart import Point, human, terminal_chart
 from ctxlean.usage.pricing import PriceBook, PricingError, prices_from_config
-from ctxlean.usage.transcripts import Transcript, Turn, find_transcripts, projects_root, read_all
+from ctxlean.usage.transcripts import Transcript, Turn, find_transcripts, projects_root, read_all, stderr_progress
 
 
 @dataclass
@@ -136,13 +136,7 @@ def load(session: str | None = None, project: str | None = None, progress: bool 
          details: bool = False) -> list[Transcript]:
     """The transcripts in scope; `details` adds request shapes and tools-used lines (for the doctor)."""
     files = find_transcripts(session=session, project=project)
-    show = None
-    if progress and len(files) > 20 and sys.stderr.isatty():
-
-        def show(done: int, count: int) -> None:
-            print(f"\rreading transcripts {done}/{count}", end="" if done < count else "\n", file=sys.stderr)
-
-    return read_all(files, progress=show, details=details)
+    return read_all(files, progress=stderr_progress(len(files)) if progress else None, details=details)
 
 
 # -- terminal -----------------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -164,18 +164,21 @@ _COST_STATE = (b'{"type":"cost-state"',)
 _DETAILS = (b'{"type":"api-request"', b'{"type":"api-request-shape"', b'{"type":"tools-used"')
 
 
-def _wanted_lines(buf: bytes, line_markers: tuple[bytes, ...]) -> list[tuple[int, int]]:
+def _wanted_lines(
+    buf: bytes, anywhere: tuple[bytes, ...], line_starts: tuple[bytes, ...]
+) -> list[tuple[int, int]]:
     """(start, end) of the lines in buf worth parsing, in order, found with bytes.find: most of a
-    transcript's bytes (tool results, attachments) are never looked at line by line."""
+    transcript's bytes (tool results, attachments) are never looked at line by line. A line is wanted
+    when it holds one of `anywhere` or starts with one of `line_starts`."""
     spans = set()
-    for marker in _WANTED:
+    for marker in anywhere:
         i = buf.find(marker)
         while i != -1:
             start, end = buf.rfind(b"\n", 0, i) + 1, buf.find(b"\n", i)
             end = len(buf) if end == -1 else end
             spans.add((start, end))
             i = buf.find(marker, end)
-    for marker in line_markers:  # metadata lines start with their type
+    for marker in line_starts:  # metadata lines start with their type
         if buf.startswith(marker):
             spans.add((0, buf.find(b"\n") if b"\n" in buf else len(buf)))
         i = buf.find(b"\n" + marker)
@@ -187,24 +190,20 @@ def _wanted_lines(buf: bytes, line_markers: tuple[bytes, ...]) -> list[tuple[int
     return sorted(spans)
 
 
-def read_transcript(
-    tf: TranscriptFile, seen: dict | None = None, warn: Warn = _stderr_warn, details: bool = False
-) -> Transcript:
-    """Parse one transcript file, streaming it in CHUNK_BYTES pieces. `seen` (message key -> Turn) is
-    shared across files so a response copied into another transcript is counted once; `details` also
-    reads the request shapes and tools-used lines (for the cache-miss doctor)."""
+def scan_records(
+    path: Path, anywhere: tuple[bytes, ...], line_starts: tuple[bytes, ...] = (), warn: Warn = _stderr_warn
+) -> Iterator[dict]:
+    """The JSON objects of path's wanted lines (see _wanted_lines), in order, read in CHUNK_BYTES pieces.
+    Malformed lines are counted into one warning; an incomplete last line (a session still being
+    written) gets its own; an unreadable file yields nothing."""
     import orjson
 
-    seen = {} if seen is None else seen
-    out = Transcript(tf)
-    ctx = {"shapes": {}, "tools_used": None}
-    markers = _COST_STATE + (_DETAILS if details else ())
     bad = 0
     try:
-        fh = open(tf.path, "rb")
+        fh = open(path, "rb")
     except OSError as exc:
-        warn(f"cannot read {tf.path}: {exc.strerror}")
-        return out
+        warn(f"cannot read {path}: {exc.strerror}")
+        return
     with fh:
         rest = b""
         while True:
@@ -214,7 +213,7 @@ def read_transcript(
                 len(buf) if not chunk else buf.rfind(b"\n") + 1
             )  # at the end, the unterminated last line too
             rest, buf = buf[cut:], buf[:cut]
-            for start, end in _wanted_lines(buf, markers):
+            for start, end in _wanted_lines(buf, anywhere, line_starts):
                 try:
                     rec = orjson.loads(buf[start:end])
                 except orjson.JSONDecodeError:
@@ -222,16 +221,29 @@ def read_transcript(
                         bad += 1
                     else:
                         warn(
-                            f"{tf.path}: the last line is incomplete ({end - start} bytes, no newline): "
+                            f"{path}: the last line is incomplete ({end - start} bytes, no newline): "
                             "skipped; the session is probably still being written"
                         )
                     continue
                 if isinstance(rec, dict):
-                    _record(out, rec, seen, ctx)
+                    yield rec
             if not chunk:
                 break
     if bad:
-        warn(f"{tf.path}: {bad} malformed line(s) skipped")
+        warn(f"{path}: {bad} malformed line(s) skipped")
+
+
+def read_transcript(
+    tf: TranscriptFile, seen: dict | None = None, warn: Warn = _stderr_warn, details: bool = False
+) -> Transcript:
+    """Parse one transcript file. `seen` (message key -> Turn) is shared across files so a response
+    copied into another transcript is counted once; `details` also reads the request shapes and
+    tools-used lines (for the cache-miss doctor)."""
+    seen = {} if seen is None else seen
+    out = Transcript(tf)
+    ctx = {"shapes": {}, "tools_used": None}
+    for rec in scan_records(tf.path, _WANTED, _COST_STATE + (_DETAILS if details else ()), warn):
+        _record(out, rec, seen, ctx)
     return out
 
 
@@ -323,6 +335,19 @@ def _shape_summary(shape: dict) -> dict:
         "tools": names,
         "tools_sha": hashlib.sha256(orjson.dumps(tools)).hexdigest()[:16],
     }
+
+
+def stderr_progress(count: int) -> Callable[[int, int], None] | None:
+    """A `reading transcripts i/n` counter on a terminal's stderr, for reads long enough to need one."""
+    import sys
+
+    if count <= 20 or not sys.stderr.isatty():
+        return None
+
+    def show(done: int, total: int) -> None:
+        print(f"\rreading transcripts {done}/{total}", end="" if done < total else "\n", file=sys.stderr)
+
+    return show
 
 
 def read_all(
