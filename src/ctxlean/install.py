@@ -4,8 +4,9 @@ Install registers this package's marketplace (`claude plugin marketplace add`), 
 (`claude plugin install ctxlean@ctxlean`, user or project scope), and records the absolute path of this
 Python and package in the plugin's data dir, where the plugin's shim finds them even when Claude Code runs
 without the virtualenv activated. With --project it also sets the project's Claude Code settings (`env` in
-.claude/settings.json) so that auto-compaction fires at the configured context budget. Everything install
-changed is recorded, and uninstall undoes exactly that.
+.claude/settings.json) so that auto-compaction fires at the configured context budget; with --lean it then
+runs `ctxlean lean --apply`. Everything install changed is recorded, and uninstall undoes exactly that
+(including what `ctxlean lean --apply` added in that scope).
 """
 
 from __future__ import annotations

@@ -75,7 +75,8 @@ def positive_int(text: str) -> int:
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="ctxlean lean", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="ctxlean lean", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     action = parser.add_mutually_exclusive_group()
     action.add_argument("--apply", action="store_true", help="hide the items your sessions never used")
     action.add_argument("--undo", action="store_true", help="take back what --apply added")
