@@ -18,7 +18,7 @@ from ctxlean import claude_permissions
 from ctxlean.fakeapi import FakeAnthropic, Script
 from ctxlean.fakeapi.script import HANDLE_RE
 from ctxlean.fakeapi.tls import self_signed_cert
-from ctxlean.hooks import pre_tool_use
+from ctxlean.hooks import IN_PROCESS, pre_tool_use
 from ctxlean.mcp_server.fetch import fetch_detail
 from ctxlean.paths import project_of
 from ctxlean.store import open_store
@@ -231,3 +231,11 @@ def test_setting_sources_limit_the_files_read(settings, launched):
 def test_without_proc_the_flags_cannot_be_seen_so_claude_code_decides(settings, monkeypatch, tmp_path):
     monkeypatch.setattr(claude_permissions, "PROC", str(tmp_path / "no-proc"))
     assert not claude_permissions.runs_unasked("WebFetch", "docs.example", "bypassPermissions", settings.project)
+
+
+def test_agent_sdk_sessions_keep_webfetch(https_pages, tmp_path):
+    api, _ = https_pages
+    api.pages["ok.html"] = docs_page()
+    sdk_event = {**event(api.https_url + "/pages/ok.html", str(tmp_path)), IN_PROCESS: True}
+    assert pre_tool_use.handle(sdk_event) is None
+    assert api.requests == []

@@ -132,6 +132,10 @@ def answer(url: str, host: str, question: str, *, project: str, cfg: config.Conf
 def handle(event: dict, tool_input: dict, cwd: str | None) -> dict | None:
     """PreToolUse for WebFetch: the denied call whose reason carries the page's answer, or None to let
     WebFetch run."""
+    from ctxlean.hooks import IN_PROCESS
+
+    if event.get(IN_PROCESS):  # the SDK options (its deny rules) are out of sight: WebFetch stays as it is
+        return None
     project = project_of(cwd)
     cfg = config.load(project)
     target = _target(tool_input.get("url"))
