@@ -87,7 +87,8 @@ def _fill(value, captures: dict[str, str]):
 
 
 class Agent:
-    """Answers each Messages request of one session; `arm` is "none", "ctxlean" or "context-mode"."""
+    """Answers each Messages request of one session; `arm` is "none", "ctxlean", "ctxlean-no-lean" or
+    "context-mode" (the ctxlean arms' models behave the same way)."""
 
     def __init__(self, trajectory: Trajectory, arm: str, clock: ManualClock, workdir: str):
         self.trajectory = trajectory
@@ -151,7 +152,7 @@ class Agent:
             return calls
         calls = []
         handle = HANDLE_RE.search(seen)
-        if self.arm == "ctxlean" and handle:
+        if self.arm.startswith("ctxlean") and handle:
             calls.append((FETCH_DETAIL, {"handle": handle.group(0), "grep": needle.grep}))
         if command:
             calls.append(("Bash", {"command": command, "description": f"Find {needle.name} in the full output"}))

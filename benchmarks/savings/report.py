@@ -13,8 +13,9 @@ from ctxlean.usage.pricing import cost_usd
 HERE = Path(__file__).resolve().parent
 README = HERE.parent / "README.md"
 CHART = HERE / "context.svg"
-ARM_LABELS = {"none": "no plugin", "ctxlean": "ctxlean", "context-mode": "context-mode"}
-COLORS = {"none": "#888888", "ctxlean": "#1b7837", "context-mode": "#b2182b"}
+ARM_LABELS = {"none": "no plugin", "ctxlean": "ctxlean", "ctxlean-no-lean": "ctxlean without --lean",
+              "context-mode": "context-mode"}
+COLORS = {"none": "#888888", "ctxlean": "#1b7837", "ctxlean-no-lean": "#7fbf7b", "context-mode": "#b2182b"}
 
 
 def figures(run: dict) -> dict:
@@ -150,10 +151,10 @@ def chart_svg(results: dict) -> str:
              '<text x="20" y="22" font-size="14" font-weight="bold">Context per request of the main agent '
              '(prompt tokens: uncached input + cache writes + cache reads)</text>']
     for i, arm in enumerate(ARM_LABELS):
-        parts.append(f'<rect x="{20 + i * 150}" y="36" width="18" height="4" fill="{COLORS[arm]}"/>'
-                     f'<text x="{44 + i * 150}" y="42">{ARM_LABELS[arm]}</text>')
-    parts.append(f'<circle cx="{26 + 3 * 150}" cy="38" r="4" fill="none" stroke="black"/>'
-                 f'<text x="{36 + 3 * 150}" y="42">retried MCP call</text>')
+        parts.append(f'<rect x="{20 + i * 190}" y="36" width="18" height="4" fill="{COLORS[arm]}"/>'
+                     f'<text x="{44 + i * 190}" y="42">{ARM_LABELS[arm]}</text>')
+    parts.append(f'<circle cx="{26 + len(ARM_LABELS) * 190}" cy="38" r="4" fill="none" stroke="black"/>'
+                 f'<text x="{36 + len(ARM_LABELS) * 190}" y="42">retried MCP call</text>')
     for index, (name, arms) in enumerate(table.items()):
         x0, y0 = (index % cols) * width + 70, (index // cols) * height + 90
         w, h = width - 100, height - 70

@@ -1,9 +1,11 @@
 """One trajectory, one setup ("arm"), one real Claude Code session against the fake API with prompt caching
 simulated; returns what the model received and what it cost.
 
-Arms: "none" (Claude Code as installed), "ctxlean" (installed with `ctxlean install` into the session's
-HOME), "context-mode" (the npm package's Claude Code plugin, installed with `claude plugin` from the
-package directory into the session's HOME). Every arm gets the same HOME settings and workspace copy.
+Arms: "none" (Claude Code as installed), "ctxlean" (installed with `ctxlean install --lean` into the
+session's HOME, as the README recommends), "ctxlean-no-lean" (plain `ctxlean install`: what the lean
+prefix adds is the difference), "context-mode" (the npm package's Claude Code plugin, installed with
+`claude plugin` from the package directory into the session's HOME). Every arm gets the same HOME
+settings and workspace copy.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from ctxlean.fakeapi.script import all_tool_result_texts, last_user_text, reply,
 from ctxlean.usage import pricing
 
 REPO = Path(__file__).resolve().parents[2]
-ARMS = ("none", "ctxlean", "context-mode")
+ARMS = ("none", "ctxlean", "ctxlean-no-lean", "context-mode")
 # The WebFetch tool sends the page to a small model with the user's prompt: that request is answered here.
 WEB_DIGEST_MARK = "Web page content:"
 DIGEST_CHARS = 1500
@@ -60,11 +62,11 @@ def web_digest(req) -> dict:
     return reply(text("From the page:\n" + "\n".join(hits)[:DIGEST_CHARS]))
 
 
-def install_ctxlean(home: Path, workdir: Path, env: dict[str, str]) -> None:
-    """`ctxlean install` (user scope) into this HOME, with this checkout's ctxlean."""
+def install_ctxlean(home: Path, workdir: Path, env: dict[str, str], lean: bool) -> None:
+    """`ctxlean install [--lean]` (user scope) into this HOME, with this checkout's ctxlean."""
     run_env = dict(env, PYTHONPATH=str(REPO / "src"), CTXLEAN_CLAUDE=claude_executable())
-    subprocess.run([sys.executable, "-m", "ctxlean", "install"], cwd=workdir, env=run_env, check=True,
-                   capture_output=True, timeout=300)
+    subprocess.run([sys.executable, "-m", "ctxlean", "install", *(["--lean"] if lean else [])], cwd=workdir,
+                   env=run_env, check=True, capture_output=True, timeout=300)
 
 
 def install_context_mode(home: Path, workdir: Path, env: dict[str, str], package: Path) -> None:
@@ -121,8 +123,8 @@ def run_arm(trajectory: Trajectory, arm: str, base: Path, scratch: Path, *, page
              "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '/usr/bin:/bin')}"}
     with FakeAnthropic(script, usage=usage, log_path=scratch / "requests.jsonl") as api:
         env = claude_env(home, api.url, extra)
-        if arm == "ctxlean":
-            install_ctxlean(home, workdir, env)
+        if arm.startswith("ctxlean"):
+            install_ctxlean(home, workdir, env, lean=arm == "ctxlean")
         elif arm == "context-mode":
             install_context_mode(home, workdir, env, context_mode_package)
         result = run_claude(trajectory.prompt, home=home, cwd=workdir, base_url=api.url, timeout=900, env=extra)

@@ -70,6 +70,10 @@ class Config:
         "make", "gmake", "cmake --build", "ninja", "mvn", "mvnw", "gradle", "gradlew",
         "mypy", "ruff", "flake8", "pylint", "gcc", "g++", "clang", "clang++", "cc", "c++",
     )
+    # Answer WebFetch calls by fetching the page here, storing it and giving the model the lines that match
+    # its question, instead of WebFetch's uncached page-reading model call (docs/web-fetch.md). Only where
+    # Claude Code would fetch without asking; never against a deny or ask rule.
+    fetch_pages_locally: bool = True
     # Per-tool overrides: {glob: {setting: value}}.
     tools: dict = {}
     # Price overrides for reports: {model id: {input, output, cache_write_5m, ...}}, plus {"aliases": {...}}

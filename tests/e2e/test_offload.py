@@ -10,18 +10,15 @@ import sys
 from pathlib import Path
 
 import pytest
+from support import offload_script
 
 from ctxlean.fakeapi import FakeAnthropic, Rule, Script
 from ctxlean.fakeapi.claude import FETCH_DETAIL
 from ctxlean.fakeapi.script import (
-    has_tool_result,
     last_user_contains,
-    not_,
     reply,
     results_for,
     text,
-    tool_result_for,
-    tool_use,
 )
 from ctxlean.fakeapi.tls import self_signed_cert
 from ctxlean.tokens import estimate_tokens
@@ -41,23 +38,6 @@ BIG_LOG = ("awk 'BEGIN { for (i = 1; i <= 26000; i++) { if (i == 17321) print \"
 def big_log_lines() -> list[str]:
     return ["ERROR: checksum mismatch in block 17321 (shard eu-7)" if i == NEEDLE_LINE else
             f"log line {i:06d}: replica healthy, lag 0 ms, ok" for i in range(1, 26001)]
-
-
-def offload_script(tool: str, tool_input: dict, fetches: list[dict], first: tuple[Rule, ...] = ()) -> Script:
-    """Call `tool`, then fetch_detail with each of `fetches` (plus the handle the summary named), then stop.
-    Rules in `first` take precedence (for requests Claude Code makes on its own)."""
-
-    def handle_of(req) -> str:
-        return HANDLE.search(results_for(req.body, tool)[0]).group(0)
-
-    rules = [*first, Rule("call", match=not_(has_tool_result), respond=reply(tool_use(tool, tool_input)))]
-    for i, fetch in enumerate(fetches):
-        previous = tool if i == 0 else FETCH_DETAIL
-        rules.append(Rule(f"fetch{i}", times=1, match=tool_result_for(previous),
-                          respond=lambda req, fetch=fetch: reply(tool_use(FETCH_DETAIL,
-                                                                          {"handle": handle_of(req), **fetch}))))
-    rules.append(Rule("done", match=has_tool_result, respond=reply(text("Done."))))
-    return Script(rules)
 
 
 def assert_offloaded(received: str) -> str:
@@ -151,8 +131,9 @@ def test_large_webfetch_result_is_offloaded_and_fetchable(session, ctxlean_home,
     with FakeAnthropic(Script([]), tls=(cert, key), pages={"big.html": page}) as pages:
         script = offload_script("WebFetch", {"url": f"{pages.https_url}/pages/big.html", "prompt": "Sections?"},
                                 [{"grep": "WEBNEEDLE-417"}], first=(reader,))
+        # WebFetch's own digest is what is offloaded here, so ctxlean must not answer the call itself
         run, api = session(script, home=ctxlean_home, args=["--settings", str(settings)],
-                           env={"NODE_EXTRA_CA_CERTS": str(cert)})
+                           env={"NODE_EXTRA_CA_CERTS": str(cert), "CTXLEAN_FETCH_PAGES_LOCALLY": "0"})
     assert [r["rule"] for r in pages.requests] == ["page:big.html"]
 
     last = api.model_requests()[-1]["body"]

@@ -17,6 +17,10 @@ import sys
 # beyond this the input passes through untouched rather than be parsed whole into memory.
 MAX_INPUT_BYTES = 64 << 20
 
+# Set on events from the Agent SDK's in-process callbacks (ctxlean.sdk.hooks): the handler then runs in the
+# SDK's process, not under the Claude Code it serves, and cannot see that CLI's launch flags.
+IN_PROCESS = "ctxlean_in_process"
+
 # event argument -> (module, when Claude Code calls it)
 HANDLERS: dict[str, tuple[str, str]] = {
     "pre-tool-use": ("ctxlean.hooks.pre_tool_use",

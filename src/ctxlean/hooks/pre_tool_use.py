@@ -1,4 +1,5 @@
-"""PreToolUse: steer a call that would blow the context budget, and keep what a failing command prints.
+"""PreToolUse: steer a call that would blow the context budget, keep what a failing command prints, and
+answer a WebFetch without its page-reading model call (ctxlean.web_fetch).
 
 A Read without a limit of a text file bigger than the read cap (ctxlean.budget.limits_at: it tightens as
 the context fills) is rewritten to read only the lines that fit the cap, and the model is told how to read
@@ -53,9 +54,13 @@ def bounded_read(tool_input: dict, cwd: str | None, cap_tokens: int) -> tuple[di
 def handle(event: dict) -> dict | None:
     tool_input = event.get("tool_input")
     tool = event.get("tool_name")
-    if tool not in ("Read", "Bash") or not isinstance(tool_input, dict):
+    if tool not in ("Read", "Bash", "WebFetch") or not isinstance(tool_input, dict):
         return None
     cwd = event.get("cwd") if isinstance(event.get("cwd"), str) else None
+    if tool == "WebFetch":
+        from ctxlean import web_fetch
+
+        return web_fetch.handle(event, tool_input, cwd)
     cfg = config.load(project_of(cwd))
     if tool == "Bash":
         kept = cfg.capture_failures and capture.rewrite(tool_input, event.get("tool_use_id"),

@@ -16,7 +16,7 @@ import asyncio
 import json
 from pathlib import Path
 
-from ctxlean.hooks import HANDLERS, answer
+from ctxlean.hooks import HANDLERS, IN_PROCESS, answer
 
 
 def plugin_hooks_path() -> Path:
@@ -47,7 +47,8 @@ def callback(handler: str):
     """
 
     async def ctxlean_hook(input_data: dict, tool_use_id: str | None, context) -> dict:
-        result = await asyncio.to_thread(answer, handler, dict(input_data))
+        event = {**input_data, IN_PROCESS: True}
+        result = await asyncio.to_thread(answer, handler, event)
         if isinstance(result, str):
             return {"systemMessage": result}
         return result or {}
