@@ -54,8 +54,8 @@ def _tls_context():
     return context
 
 
-def fetch(url: str, host: str) -> tuple[str, str, bytes]:
-    """(final url, content type, body) of a text page. Raises NotFetched for anything else."""
+def fetch(url: str, host: str) -> tuple[str, str, str, bytes]:
+    """(final url, content type, charset, body) of a text page. Raises NotFetched for anything else."""
     import urllib.error
     import urllib.request
     from urllib.parse import urljoin
@@ -79,19 +79,12 @@ def fetch(url: str, host: str) -> tuple[str, str, bytes]:
                 raise NotFetched(f"{url}: content type {content_type or 'unknown'} is not text")
             body = response.read(MAX_BYTES + 1)
             final = response.geturl()
+            charset = response.headers.get_content_charset("utf-8")
     except (urllib.error.URLError, OSError, ValueError) as exc:
         raise NotFetched(f"{url}: {exc}") from exc
     if len(body) > MAX_BYTES:
         raise NotFetched(f"{url}: more than {MAX_BYTES:,} bytes")
-    return final, content_type, body
-
-
-def _charset(content_type: str) -> str:
-    for part in content_type.split(";")[1:]:
-        name, _, value = part.strip().partition("=")
-        if name.lower() == "charset" and value:
-            return value.strip("\"' ")
-    return "utf-8"
+    return final, content_type, charset, body
 
 
 def answer(url: str, host: str, question: str, *, project: str, cfg: config.Config,
@@ -102,10 +95,10 @@ def answer(url: str, host: str, question: str, *, project: str, cfg: config.Conf
     from ctxlean.tokens import BYTES_PER_TOKEN, estimate_tokens
     from ctxlean.web_page import matching_lines, page_text
 
-    final, content_type, body = fetch(url, host)
+    final, content_type, charset, body = fetch(url, host)
     try:
-        decoded = body.decode(_charset(content_type), "replace")
-    except LookupError:
+        decoded = body.decode(charset, "replace")
+    except LookupError:  # a charset Python does not know
         decoded = body.decode("utf-8", "replace")
     title, text = page_text(decoded, content_type, final)
     data = text.encode("utf-8", "surrogatepass")
