@@ -17,7 +17,7 @@ import fnmatch
 import json
 import os
 
-from ctxlean.paths import claude_config_dir
+from ctxlean.claude_settings import project_settings_path, user_settings_path
 
 MANAGED_SETTINGS = "/etc/claude-code/managed-settings.json"
 PROC = "/proc"
@@ -63,13 +63,15 @@ def _tool_list(values: list[str]) -> list[str]:
 
 def settings_files(cwd: str | None, sources: tuple[str, ...] = ("user", "project", "local")) -> list[str]:
     """The settings files Claude Code merges for a session started in `cwd`, most general first."""
+    from pathlib import Path
+
     files = [MANAGED_SETTINGS]
     if "user" in sources:
-        files.append(str(claude_config_dir() / "settings.json"))
+        files.append(str(user_settings_path()))
     project = os.environ.get("CLAUDE_PROJECT_DIR") or cwd
-    for source, name in (("project", "settings.json"), ("local", "settings.local.json")):
+    for source, local in (("project", False), ("local", True)):
         if project and source in sources:
-            files.append(os.path.join(project, ".claude", name))
+            files.append(str(project_settings_path(Path(project), local)))
     return files
 
 
