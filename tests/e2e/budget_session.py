@@ -113,6 +113,17 @@ class BudgetSession:
                           f"\nStored outputs:\n{listed}</summary>"))
 
 
+async def play(client) -> None:
+    """Drive a connected Agent SDK client through the session: one query per step log, then the read-back."""
+    for step in range(1, STEPS + 1):
+        await client.query(f"Read log {step}.")
+        async for _ in client.receive_response():
+            pass
+    await client.query("Check lines 10-12 of the third log.")
+    async for _ in client.receive_response():
+        pass
+
+
 def expected_fetch_rows() -> list[str]:
     """The rows fetch_detail must return for FETCH_LINES of step FETCH_STEP's log ('N: text')."""
     first, last = FETCH_LINES

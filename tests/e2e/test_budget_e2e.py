@@ -127,13 +127,7 @@ def test_sdk_client_compacts_at_the_budget_and_handles_survive(workspace):
         options = ClaudeAgentOptions(cwd=str(project), permission_mode="bypassPermissions",
                                      cli_path=claude_executable(), env=claude_env(home, url))
         async with BudgetedClient(options, budget_tokens=bs.BUDGET) as client:
-            for step in range(1, bs.STEPS + 1):
-                await client.query(f"Read log {step}.")
-                async for _ in client.receive_response():
-                    pass
-            await client.query("Check lines 10-12 of the third log.")
-            async for _ in client.receive_response():
-                pass
+            await bs.play(client)
         return client
 
     with FakeAnthropic(session.script(), usage=bs.usage) as api:

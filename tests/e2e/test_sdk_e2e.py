@@ -35,13 +35,7 @@ def test_ctxlean_client_compacts_at_the_budget_and_in_process_hooks_keep_the_han
         options = ClaudeAgentOptions(cwd=str(project), permission_mode="bypassPermissions",
                                      env=claude_env(home, url))
         async with ctxlean_client(options, budget_tokens=bs.BUDGET) as client:
-            for step in range(1, bs.STEPS + 1):
-                await client.query(f"Read log {step}.")
-                async for _ in client.receive_response():
-                    pass
-            await client.query("Check lines 10-12 of the third log.")
-            async for _ in client.receive_response():
-                pass
+            await bs.play(client)
         return client
 
     with FakeAnthropic(session.script(), usage=bs.usage) as api:
