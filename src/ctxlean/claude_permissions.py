@@ -17,7 +17,7 @@ import fnmatch
 import json
 import os
 
-from ctxlean.claude_settings import project_settings_path, user_settings_path
+from ctxlean.claude_settings import permissions_of, project_settings_path, user_settings_path
 
 MANAGED_SETTINGS = "/etc/claude-code/managed-settings.json"
 PROC = "/proc"
@@ -75,11 +75,6 @@ def settings_files(cwd: str | None, sources: tuple[str, ...] = ("user", "project
     return files
 
 
-def _permissions(settings: object) -> dict:
-    permissions = settings.get("permissions") if isinstance(settings, dict) else None
-    return permissions if isinstance(permissions, dict) else {}
-
-
 def rules(cwd: str | None, launch_args: list[str]) -> dict[str, list[str]]:
     """{"allow": [...], "deny": [...], "ask": [...]}: every permission rule in the settings files and
     the launch flags of the session."""
@@ -89,16 +84,16 @@ def rules(cwd: str | None, launch_args: list[str]) -> dict[str, list[str]]:
     for path in settings_files(cwd, tuple(sources[-1].split(",")) if sources else ("user", "project", "local")):
         try:
             with open(path, encoding="utf-8") as fh:
-                everything.append(_permissions(json.load(fh)))
+                everything.append(permissions_of(json.load(fh)))
         except (OSError, ValueError):
             continue
     for value in _flag_values(launch_args, ("--settings",)):
         try:
             if value.lstrip().startswith("{"):
-                everything.append(_permissions(json.loads(value)))
+                everything.append(permissions_of(json.loads(value)))
             else:
                 with open(value, encoding="utf-8") as fh:
-                    everything.append(_permissions(json.load(fh)))
+                    everything.append(permissions_of(json.load(fh)))
         except (OSError, ValueError):
             everything.append({"deny": ["*"]})  # settings ctxlean cannot read may deny anything
     everything.append({"deny": _tool_list(_flag_values(launch_args, ("--disallowedTools", "--disallowed-tools"))),

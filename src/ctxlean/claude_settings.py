@@ -40,6 +40,12 @@ def read_settings(path: Path) -> dict:
     return settings
 
 
+def permissions_of(settings: object) -> dict:
+    """The settings' `permissions` object ({} when absent or not an object)."""
+    permissions = settings.get("permissions") if isinstance(settings, dict) else None
+    return permissions if isinstance(permissions, dict) else {}
+
+
 def write_settings(path: Path, settings: dict) -> None:
     """Replace path atomically: Claude Code may read it at any moment."""
     path.parent.mkdir(parents=True, exist_ok=True)

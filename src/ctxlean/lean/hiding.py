@@ -15,6 +15,7 @@ from pathlib import Path
 from ctxlean.claude_settings import (
     SettingsError,
     load_state,
+    permissions_of,
     project_settings_path,
     read_settings,
     save_state,
@@ -53,8 +54,7 @@ def _record(scope: str, project: Path) -> dict | None:
 
 
 def _deny(settings: dict) -> list:
-    permissions = settings.get("permissions")
-    deny = permissions.get("deny") if isinstance(permissions, dict) else None
+    deny = permissions_of(settings).get("deny")
     return deny if isinstance(deny, list) else []
 
 
@@ -171,8 +171,8 @@ def remove_hidden(record: dict, only: set[str] | None = None) -> list[str]:
 
 def _drop_if_emptied(settings: dict, created: list[str]) -> None:
     """Remove the containers --apply created once they are empty again (innermost first)."""
-    permissions = settings.get("permissions")
-    if "permissions.deny" in created and isinstance(permissions, dict) and permissions.get("deny") == []:
+    permissions = permissions_of(settings)
+    if "permissions.deny" in created and permissions.get("deny") == []:
         del permissions["deny"]
         created.remove("permissions.deny")
     for key in ("permissions", "skillOverrides"):
