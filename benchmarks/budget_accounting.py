@@ -120,7 +120,7 @@ def run_session(with_ctxlean: bool) -> list[dict]:
     import budget_session as bs
 
     from ctxlean.fakeapi import FakeAnthropic
-    from ctxlean.fakeapi.claude import claude_executable, run_claude
+    from ctxlean.fakeapi.claude import install_ctxlean, run_claude
 
     with tempfile.TemporaryDirectory() as tmp:
         home, project = Path(tmp) / "home", Path(tmp) / "proj"
@@ -129,10 +129,7 @@ def run_session(with_ctxlean: bool) -> list[dict]:
         bs.write_data(project)
         if with_ctxlean:
             (project / ".claude" / "ctxlean.toml").write_text(f"context_budget_tokens = {bs.BUDGET}\n")
-            env = {"HOME": str(home), "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-                   "PYTHONPATH": str(ROOT / "src"), "CTXLEAN_CLAUDE": claude_executable()}
-            subprocess.run([sys.executable, "-m", "ctxlean", "install", "--project"], cwd=project, env=env,
-                           check=True, capture_output=True)
+            install_ctxlean(home, project, "--project").check_returncode()
         session = bs.BudgetSession(fetch=False)
         with FakeAnthropic(session.script(), usage=bs.usage) as api:
             run = run_claude("Read the step logs.", home=home, cwd=project, base_url=api.url, timeout=600)

@@ -22,11 +22,10 @@ from agent import CM, FETCH_DETAIL, Agent, Trajectory
 
 from ctxlean.fakeapi import FakeAnthropic, Rule, Script
 from ctxlean.fakeapi.cache import ManualClock, PromptCache
-from ctxlean.fakeapi.claude import claude_env, claude_executable, run_claude
+from ctxlean.fakeapi.claude import claude_env, claude_executable, install_ctxlean, run_claude
 from ctxlean.fakeapi.script import all_tool_result_texts, last_user_text, reply, text, tool_use_names
 from ctxlean.usage import pricing
 
-REPO = Path(__file__).resolve().parents[2]
 ARMS = ("none", "ctxlean", "ctxlean-no-lean", "context-mode")
 # The WebFetch tool sends the page to a small model with the user's prompt: that request is answered here.
 WEB_DIGEST_MARK = "Web page content:"
@@ -60,13 +59,6 @@ def web_digest(req) -> dict:
     words = {w.lower() for w in prompt.replace(",", " ").split() if len(w) > 3}
     hits = [line for line in page.splitlines() if words & set(line.lower().split())]
     return reply(text("From the page:\n" + "\n".join(hits)[:DIGEST_CHARS]))
-
-
-def install_ctxlean(home: Path, workdir: Path, env: dict[str, str], lean: bool) -> None:
-    """`ctxlean install [--lean]` (user scope) into this HOME, with this checkout's ctxlean."""
-    run_env = dict(env, PYTHONPATH=str(REPO / "src"), CTXLEAN_CLAUDE=claude_executable())
-    subprocess.run([sys.executable, "-m", "ctxlean", "install", *(["--lean"] if lean else [])], cwd=workdir,
-                   env=run_env, check=True, capture_output=True, timeout=300)
 
 
 def install_context_mode(home: Path, workdir: Path, env: dict[str, str], package: Path) -> None:
@@ -124,7 +116,7 @@ def run_arm(trajectory: Trajectory, arm: str, base: Path, scratch: Path, *, page
     with FakeAnthropic(script, usage=usage, log_path=scratch / "requests.jsonl") as api:
         env = claude_env(home, api.url, extra)
         if arm.startswith("ctxlean"):
-            install_ctxlean(home, workdir, env, lean=arm == "ctxlean")
+            install_ctxlean(home, workdir, *(["--lean"] if arm == "ctxlean" else [])).check_returncode()
         elif arm == "context-mode":
             install_context_mode(home, workdir, env, context_mode_package)
         result = run_claude(trajectory.prompt, home=home, cwd=workdir, base_url=api.url, timeout=900, env=extra)

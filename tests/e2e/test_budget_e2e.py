@@ -7,30 +7,23 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import budget_session as bs
 import pytest
 
-import ctxlean
 from ctxlean import budget
 from ctxlean.fakeapi import FakeAnthropic, Rule, Script
-from ctxlean.fakeapi.claude import claude_env, claude_executable, run_claude
+from ctxlean.fakeapi.claude import claude_env, claude_executable, run_claude, run_ctxlean
 from ctxlean.fakeapi.script import HANDLE_RE, reply, text, tool_result_for, tool_use
 from ctxlean.store import open_store
 
 pytestmark = pytest.mark.e2e
-SRC = Path(ctxlean.__file__).resolve().parents[1]
 
 
 def ctxlean_command(home: Path, project: Path, *args: str) -> str:
     """`ctxlean install|uninstall [--project]` as a user runs it, with a throwaway HOME."""
-    env = {"HOME": str(home), "PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONPATH": str(SRC),
-           "CTXLEAN_CLAUDE": claude_executable()}
-    proc = subprocess.run([sys.executable, "-m", "ctxlean", *args], cwd=project, env=env, capture_output=True,
-                          text=True, timeout=300)
+    proc = run_ctxlean(home, project, *args)
     assert proc.returncode == 0, proc.stderr
     return proc.stdout
 

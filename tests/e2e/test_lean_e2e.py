@@ -5,14 +5,11 @@ tools nor the unused skills' descriptions, the request shrinks by about what dat
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 
 import pytest
 
 from ctxlean.fakeapi import Rule, Script
-from ctxlean.fakeapi.claude import claude_executable
+from ctxlean.fakeapi.claude import run_ctxlean
 from ctxlean.fakeapi.script import has_tool_result, not_, reply, text, tool_use
 from ctxlean.lean.catalog import SKILL, load
 from ctxlean.tokens import estimate_tokens
@@ -24,9 +21,7 @@ SKILLS_HEADER = "The following skills are available for use with the Skill tool:
 
 
 def ctxlean(home, project, *args: str) -> str:
-    env = {**os.environ, "HOME": str(home), "CTXLEAN_CLAUDE": claude_executable()}
-    proc = subprocess.run([sys.executable, "-m", "ctxlean", *args], cwd=project, env=env, capture_output=True,
-                          text=True, timeout=120)
+    proc = run_ctxlean(home, project, *args)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return proc.stdout
 

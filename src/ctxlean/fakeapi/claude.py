@@ -108,15 +108,20 @@ def run_claude(prompt: str, *, home: Path, cwd: Path, base_url: str, args: list[
     return ClaudeRun(proc.returncode, events, result, debug, stderr, wall)
 
 
-def install_ctxlean(home: Path, cwd: Path) -> subprocess.CompletedProcess:
-    """Run `ctxlean install` (user scope) into `home` the way a user runs it, with this ctxlean package
-    and the CLI that run_claude uses. Returns the finished process (check its returncode)."""
+def run_ctxlean(home: Path, cwd: Path, *args: str) -> subprocess.CompletedProcess:
+    """Run `ctxlean <args>` (install, uninstall, lean, ...) the way a user runs it, in `home`, with this
+    ctxlean package and the CLI that run_claude uses. Returns the finished process (check its returncode)."""
     import ctxlean
 
     env = {"HOME": str(home), "PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8",
            "CTXLEAN_CLAUDE": claude_executable(), "PYTHONPATH": str(Path(ctxlean.__file__).resolve().parents[1])}
-    return subprocess.run([sys.executable, "-m", "ctxlean", "install"], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run([sys.executable, "-m", "ctxlean", *args], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=300)
+
+
+def install_ctxlean(home: Path, cwd: Path, *args: str) -> subprocess.CompletedProcess:
+    """`ctxlean install [args]` into `home` (user scope unless args say --project): see run_ctxlean."""
+    return run_ctxlean(home, cwd, "install", *args)
 
 
 CLONE_NEWNET = 0x40000000
