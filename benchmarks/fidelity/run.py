@@ -30,12 +30,12 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[1] / "src"))
 
 from ctxlean.config import Config  # noqa: E402
-from ctxlean.hooks.tool_output import ToolOutput  # noqa: E402
 from ctxlean.mcp_server.fetch import FetchError, fetch_detail  # noqa: E402
 from ctxlean.offload import offload  # noqa: E402
 from ctxlean.store.sqlite import SqliteStore  # noqa: E402
 from ctxlean.summarize import Payload, summarize  # noqa: E402
 from ctxlean.tokens import estimate_tokens  # noqa: E402
+from ctxlean.tool_output import ToolOutput  # noqa: E402
 
 PROJECT = "/fidelity-benchmark"
 BIG_BYTES = 20_000

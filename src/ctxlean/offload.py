@@ -10,9 +10,9 @@ from dataclasses import dataclass
 
 from ctxlean import redact
 from ctxlean.config import Config
-from ctxlean.hooks.tool_output import ToolOutput
 from ctxlean.summarize import Payload, Summary, summarize
 from ctxlean.tokens import estimate_tokens, tokens_for_bytes
+from ctxlean.tool_output import ToolOutput
 
 SAMPLE_BYTES = 16 << 20  # summarizers read at most this much of a huge payload; the store keeps it all
 _BINARY_PROBE = 8192

@@ -10,9 +10,9 @@ additional context after the tool result.
 from __future__ import annotations
 
 from ctxlean import budget, capture, config
-from ctxlean.hooks.tool_output import extract
 from ctxlean.paths import PLUGIN_TOOL_PREFIX, SDK_TOOL_PREFIX, project_of
 from ctxlean.tokens import tokens_for_bytes
+from ctxlean.tool_output import extract
 
 # ctxlean's own tools (plugin server, SDK in-process server): their answers are already bounded slices of
 # stored payloads; offloading them again would hide exactly what the model asked for.

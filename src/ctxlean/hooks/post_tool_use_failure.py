@@ -20,8 +20,8 @@ import os
 import re
 
 from ctxlean import budget, capture, config
-from ctxlean.hooks.tool_output import ToolOutput
 from ctxlean.paths import project_of
+from ctxlean.tool_output import ToolOutput
 
 # Claude Code 2.1.330 marks the cut between the head and the tail it keeps with this line.
 TRUNCATED = re.compile(r"\n\n\.\.\. \[(\d+) characters truncated\] \.\.\.\n\n")
