@@ -18,7 +18,7 @@ from pathlib import Path
 
 from report import write_report
 from runner import ARMS, context_mode_package, run_arm
-from trajectories import NAMES, build_workspace
+from trajectories import NAMES, build_workspace, prefetch
 
 from ctxlean.fakeapi import FakeAnthropic, Script
 from ctxlean.fakeapi.claude import isolate_network
@@ -34,7 +34,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", nargs="*", help="trajectory names (default: all)")
     parser.add_argument("--arms", default=",".join(ARMS))
     parser.add_argument("--no-report", action="store_true", help="print figures, leave README and chart alone")
-    parser.add_argument("--keep", type=Path, help="work in this (new) directory and keep it: workspaces, request logs")
+    parser.add_argument("--keep", type=Path, help="work in this (new) directory and keep it: per run "
+                        "DIR/<trajectory>/<arm>/ with work/, home/ (Claude Code's transcripts under "
+                        "home/.claude/projects/) and requests.jsonl")
     parser.add_argument("--report-only", action="store_true",
                         help="rewrite README and chart from results.json (e.g. after a price change)")
     argv = sys.argv[1:] if argv is None else argv
@@ -48,6 +50,9 @@ def main(argv: list[str] | None = None) -> int:
     if "context-mode" in arms:
         print("installing context-mode with npm (once) ...", file=sys.stderr, flush=True)
         package = context_mode_package(CONTEXT_MODE_PREFIX)
+    print("fetching the trajectories' inputs (once) ...", file=sys.stderr, flush=True)
+    for name in chosen:
+        prefetch(name)
     isolated = isolate_network()  # from here on, nothing reaches past 127.0.0.1
     runs = []
     started = time.monotonic()
@@ -66,9 +71,12 @@ def main(argv: list[str] | None = None) -> int:
                     run = run_arm(trajectory, arm, base, root / name / arm, pages=pages, cert=cert,
                                   context_mode_package=package)
                     print(f"  rc={run.rc} complete={run.complete} requests={len(run.requests)} "
+                          f"compactions={run.compactions} look-ups={run.follow_ups} "
                           f"{run.wall:.0f} s", file=sys.stderr, flush=True)
                     runs.append(asdict(run))
-    results = {"runs": runs, "heavy": [t.name for t in built.values() if t.heavy],
+    results = {"runs": runs, "heavy": [t.name for t in built.values() if t.heavy and not t.long],
+               "long": [t.name for t in built.values() if t.long],
+               "budgets": {t.name: t.budget for t in built.values() if t.budget},
                "titles": {t.name: t.title for t in built.values()},
                "context_mode_notes": {t.name: t.context_mode_note for t in built.values() if t.context_mode_note},
                "wall_seconds": round(time.monotonic() - started), "network_isolated": isolated,
