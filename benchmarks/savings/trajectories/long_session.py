@@ -16,7 +16,7 @@ from agent import Step, Trajectory
 TASKS = ("log_triage", "fix_tests", "refactor_diff", "data_pipeline", "ci_build_log")
 DIRS = {"log_triage": "ops", "fix_tests": "ledger", "refactor_diff": "shop", "data_pipeline": "delays",
         "ci_build_log": "brotli"}
-BUDGET = 40_000
+BUDGET = 20_000
 
 
 def prefetch() -> None:
@@ -27,14 +27,15 @@ def prefetch() -> None:
 
 
 def _nested(step: Step, where: str) -> Step:
-    """The same step run from the monorepo's root: commands `cd` into the task's directory first, file
-    paths gain it."""
+    """The same step run from the monorepo: commands `cd` into the task's directory first (by its absolute
+    path: Claude Code's Bash keeps the working directory from one call to the next), file paths gain it."""
     data = dict(step.input)
+    cd = "cd {cwd}/" + where + " && "
     if "command" in data:
-        data["command"] = f"cd {where} && {data['command']}"
+        data["command"] = cd + data["command"]
     if "file_path" in data:
         data["file_path"] = data["file_path"].replace("{cwd}/", "{cwd}/" + where + "/", 1)
-    shell = f"cd {where} && {step.shell}" if step.shell else None
+    shell = cd + step.shell if step.shell else None
     return dataclasses.replace(step, input=data, shell=shell)
 
 
