@@ -44,23 +44,31 @@ def identifiers(text: str) -> set[str]:
     return found
 
 
-def mentioned(fact: str, tokens: set[str], paths: list[str]) -> bool:
-    """fact is among tokens, or (a path) one of `paths` is a longer or shorter form of it."""
-    if fact in tokens:
-        return True
-    if "/" not in fact:
-        return False
-    return any(p.endswith("/" + fact) or fact.endswith("/" + p) for p in paths)
+def _name(path: str) -> str:
+    return path.rsplit("/", 1)[-1]
 
 
 class Mentions:
-    """The identifiers of a text, with its paths listed for the suffix match."""
+    """The identifiers of some text, paths indexed by their last part for the longer-or-shorter match."""
 
     __slots__ = ("tokens", "paths")
 
-    def __init__(self, text: str):
-        self.tokens = identifiers(text)
-        self.paths = [t for t in self.tokens if "/" in t]
+    def __init__(self, text: str = ""):
+        self.tokens: set[str] = set()
+        self.paths: dict[str, list[str]] = {}
+        if text:
+            self.add(identifiers(text))
+
+    def add(self, found: set[str]) -> None:
+        for token in found - self.tokens:
+            if "/" in token:
+                self.paths.setdefault(_name(token), []).append(token)
+        self.tokens |= found
 
     def has(self, fact: str) -> bool:
-        return mentioned(fact, self.tokens, self.paths)
+        """fact is among the identifiers, or (a path) one of them is a longer or shorter form of it."""
+        if fact in self.tokens:
+            return True
+        if "/" not in fact:
+            return False
+        return any(p.endswith("/" + fact) or fact.endswith("/" + p) for p in self.paths.get(_name(fact), ()))
