@@ -322,9 +322,11 @@ class _ChainReplay:
     @staticmethod
     def _unseen(without: _Context, with_: _Context, index: int, tokens: int, usage: dict, last_prompt: int) -> None:
         """Context the source does not show, where the recorded cache says it went: into the prefix when
-        the request read less than half the previous prompt from the cache (a tool definition loaded mid
-        session changes the tools, which come first), else after the last block (hook context, ...)."""
-        if int(usage.get("cache_read_input_tokens") or 0) < last_prompt / 2:
+        the session caches and this request read less than half the previous prompt from the cache (a
+        tool definition loaded mid session changes the tools, which come first), else after the last
+        block (hook context, ...)."""
+        cached = int(usage.get("cache_read_input_tokens") or 0) + int(usage.get("cache_creation_input_tokens") or 0)
+        if cached and int(usage.get("cache_read_input_tokens") or 0) < last_prompt / 2:
             for ctx in (without, with_):
                 ctx.grow_prefix(f"unseen{index}", tokens)
         else:
