@@ -9,7 +9,7 @@ Two trajectory formats:
 - v1 text format (mini 1.x): each assistant message carries one ```bash block; the next user message is
   what the model saw (`<returncode>..</returncode>` and `<output>`, or head and tail around
   `<elided_chars>` for outputs of 10,000 characters and more). An assistant message without exactly one
-  block gets the framework's format-error feedback instead; such a step has tool "None" (nothing ran).
+  block gets the framework's format-error feedback instead; such a step has tool "Other" (nothing ran).
 - v2 tool-call format (mini 2.x): each assistant tool call is answered by a `tool` message.
 In both, the run ends with the submission: the output of the submit command, recorded by the framework
 (as a last user message in v1, an `exit` message in v2) but never sent back to the model.
@@ -100,7 +100,7 @@ def text_steps(messages: list[dict], t0: float | None) -> tuple[list[dict], str]
         created = ((msg.get("extra") or {}).get("response") or {}).get("created")
         ts = created - t0 if created is not None and t0 is not None else None
         if command is None:
-            steps.append(step(thought, "None", "format_error", {}, observation, True, ts))
+            steps.append(step(thought, "Other", "format_error", {}, observation, True, ts))
         else:
             steps.append(step(thought, "Bash", "bash", {"command": command}, observation, failed(observation), ts))
         i += 2
@@ -123,7 +123,7 @@ def toolcall_steps(messages: list[dict], t0: float | None) -> tuple[list[dict], 
         if not calls:
             nxt = messages[i + 1] if i + 1 < len(messages) else None
             if nxt is not None and nxt["role"] == "user":
-                steps.append(step(thought, "None", "format_error", {}, text_of(nxt["content"]), True, ts))
+                steps.append(step(thought, "Other", "format_error", {}, text_of(nxt["content"]), True, ts))
             else:
                 final = thought
             continue
