@@ -1,12 +1,20 @@
 """Raw Claude Code transcripts -> data/claude-code/, copied byte for byte (gzip -9), with provenance.
 
-    python benchmarks/replay/import_claude_code.py --spotter GIT_DIR   # a clone or mirror of marot/spotter
+    python benchmarks/replay/import_claude_code.py --spotter GIT_DIR --entire GIT_DIR
+
+GIT_DIR: clones or mirrors of marot/spotter and entireio/cli (with its entire/checkpoints/v1 branch).
 
 Each session keeps Claude Code's own layout, so the transcript extractor reads it as it reads
 ~/.claude/projects: `<session>.jsonl.gz`, its subagents under `<session>/subagents/`, and
 `<session>.json` beside it with the provenance and, per file, where it came from and the sha256 of the
 committed bytes. The id is the session id the transcript carries (the file stem for the sessions
 committed under it). Nothing is normalized here: the extractor does that at replay time.
+
+entireio/cli commits its developers' sessions as Entire checkpoints: `<id>/<n>/full.jsonl` is the whole
+transcript at a commit, `metadata.json` beside it names the session and the agent. A session is
+checkpointed many times, each copy a prefix of the next, so one copy stands for each Claude Code
+session: its largest (the latest the snapshot holds; files of 4 MiB and more are not in it). Of those
+sessions, in session-id order, every ENTIRE_EVERY-th is taken.
 """
 
 from __future__ import annotations
@@ -45,6 +53,35 @@ SPOTTER = {
     "note": "sessions as committed by the source, which redacted user names, e-mail addresses, "
     "signatures and token-like strings",
 }
+
+
+ENTIRE = {
+    "repository": "entireio/cli",
+    "license": "MIT",
+    # branch entire/checkpoints/v1
+    "commit": "394f81fab87f71aa8938d91ff7a067c524ff344b",
+    "note": "the largest checkpoint of the session that the snapshot holds (an Entire checkpoint keeps "
+    "the session's whole transcript up to a commit of the entireio/cli repository)",
+}
+ENTIRE_EVERY = 9
+
+
+def entire_sessions(source: Source) -> list[str]:
+    """The full.jsonl path standing for each Claude Code session, in session-id order, every Nth."""
+    commit = ENTIRE["commit"]
+    sizes = source.sizes(commit)
+    best: dict[str, str] = {}
+    for path in sizes:
+        if path.count("/") != 3 or not path.endswith("/metadata.json"):
+            continue
+        transcript = path.removesuffix("metadata.json") + "full.jsonl"
+        meta = orjson.loads(source.show(commit, path))
+        if transcript not in sizes or meta.get("agent") != "Claude Code":
+            continue
+        sid = meta["session_id"][-36:]  # older ids carry a date prefix before the session uuid
+        if sid not in best or sizes[transcript] > sizes[best[sid]]:
+            best[sid] = transcript
+    return [best[sid] for sid in sorted(best)][::ENTIRE_EVERY]
 
 
 def session_id(data: bytes) -> str:
@@ -86,16 +123,16 @@ def copy(source: Source, commit: str, src_path: str, dest: Path) -> dict:
     }
 
 
-def import_session(source: Source, spec: dict, name: str) -> str:
-    commit, folder = spec["commit"], spec["folder"]
-    src_path = f"{folder}/{name}"
+def import_session(source: Source, spec: dict, src_path: str) -> str:
+    """Copies one session (and the subagent transcripts committed beside it) and writes its record."""
+    commit = spec["commit"]
     data = source.show(commit, src_path)
     sid = session_id(data)
     files = [copy(source, commit, src_path, OUT / f"{sid}.jsonl.gz")]
-    stem = name.removesuffix(".jsonl")
-    for sub in source.list(commit, f"{folder}/{stem}"):
-        relative = sub.removeprefix(f"{folder}/{stem}/")
-        files.append(copy(source, commit, sub, OUT / sid / f"{relative}.gz"))
+    folder = src_path.removesuffix(".jsonl")
+    for sub in source.list(commit, folder):
+        if "/subagents/" in sub:
+            files.append(copy(source, commit, sub, OUT / sid / f"{sub.removeprefix(folder + '/')}.gz"))
     record = {
         "id": sid,
         "framework": "claude-code",
@@ -112,11 +149,17 @@ def import_session(source: Source, spec: dict, name: str) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--spotter", required=True, help="git dir of marot/spotter")
+    parser.add_argument("--entire", required=True, help="git dir of entireio/cli")
     args = parser.parse_args()
-    source = Source(args.spotter, SPOTTER["repository"], SPOTTER["license"])
+    spotter = Source(args.spotter, SPOTTER["repository"], SPOTTER["license"])
     for name in SPOTTER["sessions"]:
-        import_session(source, SPOTTER, name)
+        import_session(spotter, SPOTTER, f"{SPOTTER['folder']}/{name}")
     print(f"{SPOTTER['repository']}@{SPOTTER['commit'][:10]}: {len(SPOTTER['sessions'])} sessions")
+    entire = Source(args.entire, ENTIRE["repository"], ENTIRE["license"])
+    paths = entire_sessions(entire)
+    for path in paths:
+        import_session(entire, ENTIRE, path)
+    print(f"{ENTIRE['repository']}@{ENTIRE['commit'][:10]}: {len(paths)} sessions")
 
 
 if __name__ == "__main__":

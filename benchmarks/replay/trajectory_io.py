@@ -43,9 +43,15 @@ class Source:
         out = self._git("ls-tree", "-r", "--name-only", commit, "--", under.rstrip("/") + "/")
         return sorted(out.decode().splitlines())
 
-    def resolve(self, rev: str) -> str:
-        """The full commit id of `rev` (a branch, tag or abbreviated id)."""
-        return self._git("rev-parse", f"{rev}^{{commit}}").decode().strip()
+    def sizes(self, commit: str) -> dict[str, int]:
+        """Every file at `commit` with its size in bytes; files the copy does not hold are left out."""
+        out = {}
+        for line in self._git("ls-tree", "-r", "-l", commit).decode().splitlines():
+            meta, path = line.split("\t", 1)
+            size = meta.split()[3]
+            if size.isdigit():
+                out[path] = int(size)
+        return out
 
     def provenance(self, path: str, commit: str, agent: str, model: str) -> dict:
         if not COMMIT_RE.match(commit):
