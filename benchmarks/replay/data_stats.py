@@ -28,8 +28,11 @@ def claude_code_outputs(path: Path) -> list[int]:
         for block in content if isinstance(content, list) else []:
             if isinstance(block, dict) and block.get("type") == "tool_result":
                 inner = block.get("content")
-                text = inner if isinstance(inner, str) else "".join(
-                    part.get("text", "") for part in inner or [] if isinstance(part, dict))
+                text = (
+                    inner
+                    if isinstance(inner, str)
+                    else "".join(part.get("text", "") for part in inner or [] if isinstance(part, dict))
+                )
                 sizes.append(len(text.encode()))
     return sizes
 

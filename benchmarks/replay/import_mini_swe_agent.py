@@ -133,8 +133,15 @@ def toolcall_steps(messages: list[dict], t0: float | None) -> tuple[list[dict], 
             # The submit command's output is the submission itself, recorded only in the exit message.
             observation = text_of(answer["content"]) if answer else exit_text
             steps.append(
-                step(thought if n == 0 else "", "Bash", call["function"]["name"], {"command": command},
-                     observation, failed(observation), ts)
+                step(
+                    thought if n == 0 else "",
+                    "Bash",
+                    call["function"]["name"],
+                    {"command": command},
+                    observation,
+                    failed(observation),
+                    ts,
+                )
             )
     return steps, final
 
@@ -163,8 +170,9 @@ def normalize(raw: dict, traj_id: str, provenance: dict) -> dict | None:
     return trajectory(traj_id, "mini-swe-agent", provenance, True, CUT_NOTE, system, task, steps, final)
 
 
-def import_source(git_dir: str, repository: str, license: str, commit: str, folder: str, every: int,
-                  prefix: str) -> tuple[int, int]:
+def import_source(
+    git_dir: str, repository: str, license: str, commit: str, folder: str, every: int, prefix: str
+) -> tuple[int, int]:
     """(trajectories written, runs skipped because the model never answered)."""
     source = Source(git_dir, repository, license)
     paths = [p for p in source.list(commit, folder) if p.endswith(".traj.json")][::every]

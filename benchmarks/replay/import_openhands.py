@@ -34,23 +34,65 @@ IGNORED_ACTIONS = {"system", "recall", "change_agent_state", "finish", "message"
 # (repository, license, commit, path, kind: "outputs" | "events", id)
 SOURCES = {
     "openhands": [
-        ("OpenHands/OpenHands", "MIT", "3d22520992ea4a65c183376e8568bad6d4dedeec",
-         "evaluation/benchmarks/multi_swe_bench/examples/output.jsonl", "outputs", None),
-        ("OpenHands/OpenHands", "MIT", "d6fab190bfb55f07cc380993b45ec4f781706a92",
-         "tests/unit/resolver/mock_output/output.jsonl", "outputs", None),
-        ("OpenHands/OpenHands", "MIT", "d6fab190bfb55f07cc380993b45ec4f781706a92",
-         "tests/runtime/trajs/basic.json", "events", "openhands-runtime-basic"),
-        ("OpenHands/OpenHands", "MIT", "d6fab190bfb55f07cc380993b45ec4f781706a92",
-         "tests/runtime/trajs/basic_gui_mode.json", "events", "openhands-runtime-basic_gui_mode"),
-        ("OpenHands/OpenHands", "MIT", "d6fab190bfb55f07cc380993b45ec4f781706a92",
-         "tests/runtime/trajs/basic_interactions.json", "events", "openhands-runtime-basic_interactions"),
-        ("OpenHands/OpenHands", "MIT", "d6fab190bfb55f07cc380993b45ec4f781706a92",
-         "tests/runtime/trajs/wrong_initial_state.json", "events", "openhands-runtime-wrong_initial_state"),
+        (
+            "OpenHands/OpenHands",
+            "MIT",
+            "3d22520992ea4a65c183376e8568bad6d4dedeec",
+            "evaluation/benchmarks/multi_swe_bench/examples/output.jsonl",
+            "outputs",
+            None,
+        ),
+        (
+            "OpenHands/OpenHands",
+            "MIT",
+            "d6fab190bfb55f07cc380993b45ec4f781706a92",
+            "tests/unit/resolver/mock_output/output.jsonl",
+            "outputs",
+            None,
+        ),
+        (
+            "OpenHands/OpenHands",
+            "MIT",
+            "d6fab190bfb55f07cc380993b45ec4f781706a92",
+            "tests/runtime/trajs/basic.json",
+            "events",
+            "openhands-runtime-basic",
+        ),
+        (
+            "OpenHands/OpenHands",
+            "MIT",
+            "d6fab190bfb55f07cc380993b45ec4f781706a92",
+            "tests/runtime/trajs/basic_gui_mode.json",
+            "events",
+            "openhands-runtime-basic_gui_mode",
+        ),
+        (
+            "OpenHands/OpenHands",
+            "MIT",
+            "d6fab190bfb55f07cc380993b45ec4f781706a92",
+            "tests/runtime/trajs/basic_interactions.json",
+            "events",
+            "openhands-runtime-basic_interactions",
+        ),
+        (
+            "OpenHands/OpenHands",
+            "MIT",
+            "d6fab190bfb55f07cc380993b45ec4f781706a92",
+            "tests/runtime/trajs/wrong_initial_state.json",
+            "events",
+            "openhands-runtime-wrong_initial_state",
+        ),
     ],
     "nunu": [
         # a Multi-SWE-bench run of OpenHands (MopenHands) committed with its results
-        ("nunu0404/Python_OpenHands", "MIT", "c80bab5aa35f16a396e3d8d2a4e1185d4d8ca42b",
-         "output.jsonl", "outputs", None),
+        (
+            "nunu0404/Python_OpenHands",
+            "MIT",
+            "c80bab5aa35f16a396e3d8d2a4e1185d4d8ca42b",
+            "output.jsonl",
+            "outputs",
+            None,
+        ),
     ],
 }
 
@@ -88,6 +130,14 @@ def classify(action: dict) -> tuple[str, str, dict]:
     return "Other", name, args
 
 
+def is_user_message(event: dict) -> bool:
+    return event.get("source") == "user" and event.get("action") == "message"
+
+
+def message_text(event: dict) -> str:
+    return text_of(fields(event, "args").get("content") or event.get("message"))
+
+
 def seconds(stamp: str | None) -> float | None:
     return datetime.fromisoformat(stamp).timestamp() if stamp else None
 
@@ -104,8 +154,8 @@ def find_observation(events: list[dict], index: int) -> dict | None:
 
 def normalize(events: list[dict], traj_id: str, provenance: dict, instruction: str | None) -> dict | None:
     system = next((fields(e, "args").get("content") for e in events if e.get("action") == "system"), None)
-    users = [e for e in events if e.get("source") == "user" and e.get("action") == "message"]
-    task = instruction or (text_of(fields(users[0], "args").get("content") or users[0].get("message")) if users else "")
+    users = [e for e in events if is_user_message(e)]
+    task = instruction or (message_text(users[0]) if users else "")
     t0 = next((seconds(e["timestamp"]) for e in events if e.get("timestamp")), None)
     steps: list[dict] = []
     final = ""
@@ -121,20 +171,28 @@ def normalize(events: list[dict], traj_id: str, provenance: dict, instruction: s
             final = text_of(args.get("final_thought") or args.get("thought") or event.get("message"))
             continue
         if name == "message":
-            text = text_of(fields(event, "args").get("content") or event.get("message"))
-            reply = next((e for e in events[i + 1 :] if e.get("source") == "user" and e.get("action") == "message"), None)
+            text = message_text(event)
+            reply = next((e for e in events[i + 1 :] if is_user_message(e)), None)
             if reply is None:
                 final = text
             else:
-                answer = text_of(fields(reply, "args").get("content") or reply.get("message"))
-                steps.append(step(text, "Other", "message", {}, answer, False, ts))
+                steps.append(step(text, "Other", "message", {}, message_text(reply), False, ts))
             continue
         if name in IGNORED_ACTIONS:
             continue
         obs = find_observation(events, i)
         tool, raw_tool, tool_input = classify(event)
-        steps.append(step(thought, tool, raw_tool, tool_input, seen_observation(obs) if obs else "",
-                          failed(obs) if obs else False, ts))
+        steps.append(
+            step(
+                thought,
+                tool,
+                raw_tool,
+                tool_input,
+                seen_observation(obs) if obs else "",
+                failed(obs) if obs else False,
+                ts,
+            )
+        )
     if not any(s["action"]["tool"] != "Other" for s in steps):
         return None
     return trajectory(traj_id, "openhands", provenance, True, CUT_NOTE, system, task, steps, final)
@@ -166,8 +224,9 @@ def agent_of(run: dict) -> str:
     return f"{name} ({version})" if version else name
 
 
-def import_source(git_dir: str, repository: str, license: str, commit: str, path: str, kind: str,
-                  fixed_id: str | None) -> tuple[int, int]:
+def import_source(
+    git_dir: str, repository: str, license: str, commit: str, path: str, kind: str, fixed_id: str | None
+) -> tuple[int, int]:
     source = Source(git_dir, repository, license)
     written = skipped = 0
     for n, run in enumerate(runs_of(source.show(commit, path), kind)):
