@@ -17,11 +17,10 @@ In both, the run ends with the submission: the output of the submit command, rec
 
 from __future__ import annotations
 
-import argparse
 import re
 
 import orjson
-from trajectory_io import Source, step, text_of, trajectory, write_trajectory
+from trajectory_io import Source, run_importer, step, text_of, trajectory, write_trajectory
 
 BASH_BLOCK = re.compile(r"```bash\s*\n(.*?)\n```", re.DOTALL)
 RETURNCODE = re.compile(r"<returncode>(-?\d+)</returncode>")
@@ -192,14 +191,14 @@ def import_source(
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--gemini", required=True, help="git dir of gruckion/mini-swe-agent")
-    parser.add_argument("--deepseek", required=True, help="git dir of SWE-agent/mini-swe-agent (with PR refs)")
-    args = parser.parse_args()
-    for key, git_dir in (("gemini", args.gemini), ("deepseek", args.deepseek)):
-        for spec in SOURCES[key]:
-            written, skipped = import_source(git_dir, *spec)
-            print(f"{spec[0]}@{spec[2][:10]} {spec[3]}: {written} trajectories ({skipped} without a step)")
+    run_importer(
+        __doc__,
+        {
+            "gemini": ("git dir of gruckion/mini-swe-agent", SOURCES["gemini"]),
+            "deepseek": ("git dir of SWE-agent/mini-swe-agent (with its pull request refs)", SOURCES["deepseek"]),
+        },
+        import_source,
+    )
 
 
 if __name__ == "__main__":

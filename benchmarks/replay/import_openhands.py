@@ -18,11 +18,10 @@ skipped.
 
 from __future__ import annotations
 
-import argparse
 from datetime import datetime
 
 import orjson
-from trajectory_io import Source, step, text_of, trajectory, write_trajectory
+from trajectory_io import Source, run_importer, step, text_of, trajectory, write_trajectory
 
 CUT_NOTE = (
     "content is as the runtime recorded it; the agent sends an observation longer than its "
@@ -241,14 +240,14 @@ def import_source(
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--openhands", required=True, help="git dir of OpenHands/OpenHands")
-    parser.add_argument("--nunu", required=True, help="git dir of nunu0404/Python_OpenHands")
-    args = parser.parse_args()
-    for key, git_dir in (("openhands", args.openhands), ("nunu", args.nunu)):
-        for spec in SOURCES[key]:
-            written, skipped = import_source(git_dir, *spec)
-            print(f"{spec[0]}@{spec[2][:10]} {spec[3]}: {written} trajectories ({skipped} without a tool step)")
+    run_importer(
+        __doc__,
+        {
+            "openhands": ("git dir of OpenHands/OpenHands", SOURCES["openhands"]),
+            "nunu": ("git dir of nunu0404/Python_OpenHands", SOURCES["nunu"]),
+        },
+        import_source,
+    )
 
 
 if __name__ == "__main__":

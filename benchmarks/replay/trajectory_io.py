@@ -9,15 +9,19 @@ Normalized trajectory (UTF-8 JSON, gzip): {id, framework, provenance{repository,
 license, agent, model}, outputs_cut, cut_note, system, task, steps[{thought, action{tool, raw_tool,
 input}, observation, error, ts?}], final}. `task` is every user message the model saw before its first
 action, joined by a blank line (for SWE-agent that includes the demonstration). An observation is the
-text the model saw for that action, never edited.
+text the framework recorded for that action, never edited. `tool` is Bash (any shell or shell-like
+command), Read (a file view), Edit (a file edit) or Other (nothing ran: format-error feedback, an agent
+message answered by the user, a logged thought).
 """
 
 from __future__ import annotations
 
+import argparse
 import gzip
 import io
 import re
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import orjson
@@ -82,8 +86,8 @@ def step(
     error: bool = False,
     ts: float | None = None,
 ) -> dict:
-    """One normalized step. `tool` is Bash, Read or Edit (see the module docstring); `raw_tool` is the
-    framework's own name for it."""
+    """One normalized step. `tool` is Bash, Read, Edit or Other (see the module docstring); `raw_tool`
+    is the framework's own name for it."""
     out = {
         "thought": thought,
         "action": {"tool": tool, "raw_tool": raw_tool, "input": tool_input},
@@ -147,3 +151,17 @@ def text_of(content: object) -> str:
     if isinstance(content, str):
         return content
     return "".join(part.get("text", "") for part in content if isinstance(part, dict))
+
+
+def run_importer(doc: str, groups: dict[str, tuple[str, list[tuple]]], import_source: Callable) -> None:
+    """The command line of an importer with several sources: one `--<group> GIT_DIR` option per group
+    of sources that live in the same repository; `import_source(git_dir, *spec)` returns (trajectories
+    written, runs skipped for having no step). Each spec starts (repository, license, commit, path)."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    for key, (help_text, _) in groups.items():
+        parser.add_argument(f"--{key}", required=True, help=help_text)
+    args = vars(parser.parse_args())
+    for key, (_, specs) in groups.items():
+        for spec in specs:
+            written, skipped = import_source(args[key], *spec)
+            print(f"{spec[0]}@{spec[2][:10]} {spec[3]}: {written} trajectories ({skipped} skipped: no step)")
