@@ -19,10 +19,13 @@ Documented semantics this follows (platform.claude.com/docs/en/build-with-claude
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+
+from ctxlean.tokens import estimate_tokens
 
 LOOKBACK_BLOCKS = 20
 TTL_SECONDS = {"5m": 300.0, "1h": 3600.0}
@@ -33,6 +36,45 @@ class Block:
     digest: str  # hash of everything up to and including this block (the prefix key), model included
     tokens: int
     ttl: str | None  # the breakpoint's TTL when this block carries cache_control
+
+
+def canonical(obj: object) -> str:
+    return json.dumps(obj, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def without_marker(block: dict) -> dict:
+    return {k: v for k, v in block.items() if k != "cache_control"}
+
+
+def _result_text(content: object) -> str:
+    if isinstance(content, str):
+        return content
+    parts = []
+    for item in content if isinstance(content, list) else []:
+        if isinstance(item, dict):
+            parts.append(item["text"] if item.get("type") == "text" else canonical(without_marker(item)))
+    return "\n".join(parts)
+
+
+def block_text(block: dict) -> str:
+    """The text a prompt block is counted by: its text, not its JSON envelope."""
+    kind = block.get("type")
+    if kind == "text":
+        text = block.get("text", "")
+    elif kind == "tool_result":
+        text = _result_text(block.get("content"))
+    elif kind == "tool_use":
+        text = str(block.get("name", "")) + canonical(block.get("input"))
+    elif kind in ("thinking", "redacted_thinking"):
+        text = block.get("thinking") or block.get("data") or ""
+    else:
+        text = canonical(without_marker(block))
+    return text
+
+
+def block_tokens(block: dict) -> int:
+    """Estimated tokens of one prompt block (ctxlean.tokens of its block_text)."""
+    return estimate_tokens(block_text(block))
 
 
 @dataclass

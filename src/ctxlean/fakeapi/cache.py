@@ -15,14 +15,12 @@ The same function counts every run, so runs compare on equal terms.
 from __future__ import annotations
 
 import hashlib
-import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ctxlean.fakeapi.messages import output_tokens_for
-from ctxlean.prompt_cache import TTL_SECONDS, Block, CacheSim
-from ctxlean.tokens import estimate_tokens
+from ctxlean.prompt_cache import TTL_SECONDS, Block, CacheSim, block_tokens, canonical, without_marker
 
 MAX_BREAKPOINTS = 4
 
@@ -44,40 +42,6 @@ class ManualClock:
         if seconds < 0:
             raise ValueError("time does not run backwards")
         self.now += seconds
-
-
-def _canonical(obj: object) -> str:
-    return json.dumps(obj, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-
-
-def _without_marker(block: dict) -> dict:
-    return {k: v for k, v in block.items() if k != "cache_control"}
-
-
-def _result_text(content: object) -> str:
-    if isinstance(content, str):
-        return content
-    parts = []
-    for item in content if isinstance(content, list) else []:
-        if isinstance(item, dict):
-            parts.append(item["text"] if item.get("type") == "text" else _canonical(_without_marker(item)))
-    return "\n".join(parts)
-
-
-def block_tokens(block: dict) -> int:
-    """Estimated tokens of one prompt block: its text, not its JSON envelope."""
-    kind = block.get("type")
-    if kind == "text":
-        text = block.get("text", "")
-    elif kind == "tool_result":
-        text = _result_text(block.get("content"))
-    elif kind == "tool_use":
-        text = str(block.get("name", "")) + _canonical(block.get("input"))
-    elif kind in ("thinking", "redacted_thinking"):
-        text = block.get("thinking") or block.get("data") or ""
-    else:
-        text = _canonical(_without_marker(block))
-    return estimate_tokens(text)
 
 
 def _ttl(block: dict) -> str | None:
@@ -114,7 +78,7 @@ def prompt_blocks(body: dict) -> list[Block]:
     blocks: list[Block] = []
     digest = hashlib.sha256(str(body.get("model", "")).encode())
     for index, (section, block) in enumerate(raw):
-        digest.update(_canonical([section, _without_marker(block)]).encode())
+        digest.update(canonical([section, without_marker(block)]).encode())
         ttl = _ttl(block)
         if auto and index == len(raw) - 1 and ttl is None:
             ttl = _ttl({"cache_control": body["cache_control"]})
