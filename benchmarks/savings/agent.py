@@ -65,13 +65,18 @@ LATENCY_SECONDS = 2.0  # time to first token of every request
 
 @dataclass(frozen=True)
 class Needle:
-    """A fact the model must see: `pattern`'s group 1 is captured as `name` and must equal `expected`."""
+    """A fact the model must see: `pattern`'s group 1 is captured as `name` and must equal `expected` (or
+    one of `also`, values that are as right, e.g. any of several failing tests)."""
 
     name: str
     pattern: str
     expected: str
     grep: str  # regex for fetch_detail(grep=) / grep -E when the answer was not shown
     query: str  # words for a full-text search (context-mode)
+    also: tuple[str, ...] = ()
+
+    def accepts(self, value: str | None) -> bool:
+        return value == self.expected or value in self.also
 
 
 @dataclass(frozen=True)
@@ -305,7 +310,7 @@ class Agent:
     def complete(self) -> bool:
         """Every needle was captured with its planted value and no Edit was made blind."""
         return self.finished and not self.stopped_for and not self.blind_edits and all(
-            self.captures.get(n.name) == n.expected for n in self.trajectory.needles())
+            n.accepts(self.captures.get(n.name)) for n in self.trajectory.needles())
 
 
 def _lines(value: str) -> list[str]:

@@ -89,8 +89,29 @@ def main(argv: list[str] | None = None) -> int:
 
         print_summary(results)
         return 0
+    if RESULTS.exists() and (args.only or set(arms) != set(ARMS)):
+        results = merged(json.loads(RESULTS.read_text()), results)
     RESULTS.write_text(json.dumps(results, indent=1))
     return write_report(results)
+
+
+def merged(previous: dict, new: dict) -> dict:
+    """A partial run (--only, --arms) replaces its own trajectory/arm pairs in results.json and keeps the
+    others, so the README keeps the whole table."""
+    done = {(r["trajectory"], r["arm"]) for r in new["runs"]}
+    kept = [r for r in previous["runs"] if (r["trajectory"], r["arm"]) not in done]
+    out = dict(new, runs=kept + new["runs"])
+    for key in ("heavy", "long"):
+        out[key] = [*previous.get(key, []), *(n for n in new[key] if n not in previous.get(key, []))]
+    for key in ("budgets", "titles", "context_mode_notes"):
+        out[key] = {**previous.get(key, {}), **new[key]}
+    for key in ("context_mode_version", "node_version"):
+        out[key] = new[key] or previous.get(key)
+    out["kept_runs"] = len(kept)
+    out["wall_seconds"] = previous.get("wall_seconds", 0) if kept else new["wall_seconds"]
+    out["command"] = previous.get("command", new["command"]) if kept else new["command"]
+    out["partial_commands"] = [*previous.get("partial_commands", []), new["command"]] if kept else []
+    return out
 
 
 if __name__ == "__main__":

@@ -227,7 +227,8 @@ def generated_section(results: dict) -> list[str]:
         BEGIN,
         f"Produced by `{results.get('command', 'make bench')}` (wall time {results['wall_seconds'] // 60} min "
         f"{results['wall_seconds'] % 60} s on a shared 2-core machine); raw figures in "
-        "`benchmarks/savings/results.json`.",
+        "`benchmarks/savings/results.json`."
+        + "".join(f" Then `{c}` replaced its own runs." for c in results.get("partial_commands") or []),
         "",
         "Every trajectory runs through the real Claude Code CLI against the fake Anthropic API, whose prompt cache "
         "is simulated (5-minute TTL, per-model minimum lengths, 20-block look-back): without a plugin, with "

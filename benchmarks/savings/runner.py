@@ -159,10 +159,11 @@ def run_arm(trajectory: Trajectory, arm: str, base: Path, scratch: Path, *, page
         bodies = [r["body"] for r in api.model_requests()]
     main = [b for b in bodies if b.get("tools") and WEB_DIGEST_MARK not in last_user_text(b)]
     received = _received(main)
+    reached = all(any(v in received for v in (n.expected, *n.also)) for n in trajectory.needles())
     used = _calls(main)
     offered = {t["name"] for b in main for t in b.get("tools") or [] if t.get("name", "").startswith("mcp__plugin_")}
     return Run(trajectory.name, arm, result.rc, agent.complete(),
-               all(n.expected in received for n in trajectory.needles()), agent.follow_ups, agent.edit_lookups,
+               reached, agent.follow_ups, agent.edit_lookups,
                len(agent.blind_edits), used.get(FETCH_DETAIL, 0), sum(used.get(name, 0) for name in LOOKUP_TOOLS),
                agent.retries, agent.compactions,
                round(sum(pricing.cost_usd(r["model"], r["usage"]) for r in cache.history), 6), cache.history,

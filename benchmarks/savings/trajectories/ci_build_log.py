@@ -159,7 +159,7 @@ def build(root: Path, urls: dict[str, str]) -> Trajectory:
         Step("Read", {"file_path": "{cwd}/README.md"}, seconds=2),
         Step("Bash", {"command": f"cat {log_path}"}, "Reading the failing CI job's log.",
              Needle("first_failure", r"\d+ - ((?:compat|roundtrip)/[\w./-]+) \(Failed\)", failing[0],
-                    grep=r"\(Failed\)", query="tests FAILED"), seconds=3),
+                    grep=r"\(Failed\)", query="tests FAILED", also=tuple(failing[1:])), seconds=3),
         Step("Bash", {"command": f"grep -c 'warning:' {log_path}"}, "How many warnings, and are they new?", seconds=1),
         Step("Bash", {"command": f"grep -n 'tests passed' {log_path}"},
              needle=Needle("failed_count", r"(\d+) tests failed out of \d+",
