@@ -271,7 +271,7 @@ class Agent:
             self.blind_edits.append(call[1]["old_string"])
         self.edit_attempts = 0
         self.index += 1
-        return self._turn(step.say, *call)
+        return self._turn(_fill(step.say, self.captures), *call)
 
     def _compact(self, body: dict) -> Response:
         """The summary a model writes when Claude Code compacts: it reads the last tool result once more

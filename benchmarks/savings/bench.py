@@ -83,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
                "context_mode_version": package and json.loads((package / "package.json").read_text())["version"],
                "node_version": package and subprocess.run(["node", "--version"], capture_output=True,
                                                           text=True).stdout.strip(),
-               "command": " ".join(["python benchmarks/savings/bench.py", *argv])}  # what `make bench` runs
+               "command": _command(argv)}
     if args.no_report:
         from report import print_summary
 
@@ -93,6 +93,12 @@ def main(argv: list[str] | None = None) -> int:
         results = merged(json.loads(RESULTS.read_text()), results)
     RESULTS.write_text(json.dumps(results, indent=1))
     return write_report(results)
+
+
+def _command(argv: list[str]) -> str:
+    """The command line that produced the figures (--keep only decides where the files stay)."""
+    shown = [a for i, a in enumerate(argv) if a != "--keep" and (i == 0 or argv[i - 1] != "--keep")]
+    return " ".join(["python benchmarks/savings/bench.py", *shown])
 
 
 def merged(previous: dict, new: dict) -> dict:
