@@ -53,6 +53,10 @@ class Config:
     # A Read without a limit of a file bigger than this (tokens, tightening with the fill) is rewritten to
     # a bounded read, with a note on how to read the rest.
     read_max_tokens: int = 25_000
+    # Views of a file that reach the model whole, not offloaded (within read_max_tokens): "partial" (a Read
+    # with offset or limit, `sed -n 'A,Bp' FILE`), "edited" (a file this session already changed). The replay
+    # benchmark decided the default (docs/summaries.md: "edited" costs more and keeps no more facts).
+    keep_whole_views: tuple = ("partial",)
     # Tools whose outputs may be offloaded (globs on the tool name).
     offload_tools: tuple = ("Bash", "Read", "Grep", "Glob", "WebFetch", "mcp__*")
     # Keep the whole output of a failing Bash command that runs one of capture_commands (the model gets a
