@@ -27,7 +27,7 @@ would your yours the and for not are you can all has how its out why who get got
 grep sed cat head tail find echo true false null none bash python python3 pytest run runs running
 """.split())
 MAX_TERMS = 24
-COMMON_SHARE = 0.3  # a term on more than this share of the lines is not specific
+COMMON_SHARE = 0.05  # a term on more than this share of the lines (and more than 3) is not specific
 MAX_LINE_CHARS = 240
 
 
@@ -49,24 +49,26 @@ def terms_of(asked: str) -> list[str]:
     return sorted(found, key=lambda t: (-len(t), t))[:MAX_TERMS]
 
 
-def asked_lines(text: str, asked: str, limit: int = 40) -> list[tuple[int, str, float]]:
-    """(line number, line, score) of the best-matching lines for `asked`, best first, at most `limit`; []
-    when nothing specific matches."""
+def asked_lines(text: str, asked: str, limit: int = 40) -> tuple[list[tuple[int, str, float]], list[str]]:
+    """(line number, line, score) of the best-matching lines for `asked`, in payload order, at most
+    `limit`, and the specific terms they were found by (rarest first); ([], []) when nothing specific
+    matches."""
     terms = terms_of(asked)
     if not terms or not text:
-        return []
+        return [], []
     total_lines = text.count("\n") + 1
+    cap = max(3, int(total_lines * COMMON_SHARE))
     holders: dict[int, set[str]] = {}  # line start offset -> terms on it
     counts: dict[str, int] = {}
     for term in terms:
-        starts = _line_starts_holding(text, term, int(total_lines * COMMON_SHARE) + 1)
-        if not starts or len(starts) > total_lines * COMMON_SHARE:
+        starts = _line_starts_holding(text, term, cap)
+        if not starts or len(starts) > cap:
             continue
         counts[term] = len(starts)
         for start in starts:
             holders.setdefault(start, set()).add(term)
     if not counts:
-        return []
+        return [], []
     rarity = {term: math.log(1 + total_lines / n) * (1 + len(term) / 16) for term, n in counts.items()}
     index = LineIndex(text)
     scored = []
@@ -77,7 +79,8 @@ def asked_lines(text: str, asked: str, limit: int = 40) -> list[tuple[int, str, 
         scored.append((-score, index.at(start), line[:MAX_LINE_CHARS]))
     best = min(scored)[0]
     chosen = sorted(s for s in scored if s[0] <= best / 3)[:limit]
-    return [(number, line, -score) for score, number, line in chosen]
+    found = sorted(counts, key=lambda t: (counts[t], -len(t), t))
+    return sorted((number, line, -score) for score, number, line in chosen), found
 
 
 def _line_starts_holding(text: str, term: str, cap: int) -> list[int]:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 
 from ctxlean.summarize import Payload, Summary, forms
-from ctxlean.summarize.asked import asked_lines, terms_of
+from ctxlean.summarize.asked import asked_lines
 from ctxlean.summarize.common import Body, clip, grep_hint, nbytes
 from ctxlean.tokens import estimate_tokens
 
@@ -67,7 +67,8 @@ def _findings(payload: Payload, kind: str) -> list[tuple[int, str, str]]:
             if found not in covered:
                 by_kind[found].append((number, line, found))
     if ASKED not in covered and payload.asked:
-        by_kind[ASKED] = [(n, line, ASKED) for n, line, _ in asked_lines(payload.text, payload.asked)]
+        lines, _terms = asked_lines(payload.text, payload.asked)
+        by_kind[ASKED] = [(n, line, ASKED) for n, line, _ in lines]
     seen: set[int] = set()
     ordered = []
     for k in ORDER:
@@ -112,7 +113,7 @@ def _section(findings: list[tuple[int, str, str]], room_tokens: int) -> str:
 def _hint(kind: str, payload: Payload, own_hint: str) -> str:
     """fetch_detail arguments for the most important finding: its kind's grep, or the asked-for terms."""
     if kind == ASKED:
-        terms = [re.escape(t) for t in terms_of(payload.asked)]
+        terms = [re.escape(t) for t in asked_lines(payload.text, payload.asked)[1]]
         pattern = ""
         for term in terms:
             candidate = f"{pattern}|{term}" if pattern else term
