@@ -59,7 +59,7 @@ class PgServer:
 def pg_server():
     """TEST_POSTGRES_URL (.ci/run starts a cluster and sets it), else a throwaway cluster started here;
     skipped, with the reason in the run's summary, only when neither works."""
-    from pg_cluster import Cluster, ClusterUnavailable
+    from pg_cluster import Cluster
 
     try:
         import psycopg  # noqa: F401

@@ -80,8 +80,8 @@ class Cluster:
         proc = subprocess.run([str(self.bin / args[0]), *args[1:]], user=self.user, capture_output=True, text=True,
                               timeout=120, cwd=self.root)
         if check and proc.returncode != 0:
-            raise ClusterUnavailable(f"{args[0]} failed ({proc.returncode}): {(proc.stderr or proc.stdout).strip()[-800:]}"
-                                     + self._log_tail())
+            said = (proc.stderr or proc.stdout).strip()[-800:]
+            raise ClusterUnavailable(f"{args[0]} failed ({proc.returncode}): {said}{self._log_tail()}")
         return proc
 
     def _log_tail(self) -> str:

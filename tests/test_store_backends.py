@@ -194,7 +194,8 @@ def test_pg_gc_applies_the_ttl_and_the_size_cap_least_recently_used_first(pg):
     old, now = 1_000_000.0, 2_000_000.0
     pg.db.execute("UPDATE ctxlean.payloads SET last_access = %s WHERE project = '/a'", (old,))
     for i, info in enumerate(big):  # read order: big 2 oldest, then 0, 3, 1
-        pg.db.execute("UPDATE ctxlean.payloads SET last_access = %s WHERE handle = %s", (now - [3, 1, 4, 2][i], info.handle))
+        pg.db.execute("UPDATE ctxlean.payloads SET last_access = %s WHERE handle = %s",
+                      (now - [3, 1, 4, 2][i], info.handle))
     report = collect(pg, ttl_days=1, max_bytes=0, now=now)
     assert (report.expired, report.blobs) == (1, 0)  # /a's copy went; /b still references the blob
     assert pg.read_bytes(shared.handle, "/b") == payload(500, "shared")
