@@ -17,6 +17,7 @@ import contextlib
 import fnmatch
 import hashlib
 import math
+import sys
 import time
 import zlib
 from collections.abc import Callable, Iterable, Iterator
@@ -25,11 +26,26 @@ from typing import BinaryIO
 from ctxlean.store import HandleError, PayloadInfo, StoreError, check_handle, handle_for, pg_migrations
 from ctxlean.store.chunks import FTS_MAX_BYTES, chunks_of, read_chunks
 
-try:
-    import psycopg
+
+def _import_psycopg():
+    """psycopg, or None when the `postgres` extra is not installed. Hooks run Python with -S (no
+    site-packages: it saves every hook call milliseconds), so here, and only for this backend, the
+    site-packages are added first."""
+    if sys.flags.no_site and "site" not in sys.modules:
+        import site
+
+        site.main()
+    try:
+        import psycopg
+        import psycopg.conninfo
+    except ImportError:
+        return None
+    return psycopg
+
+
+psycopg = _import_psycopg()
+if psycopg is not None:
     from psycopg.conninfo import conninfo_to_dict, make_conninfo
-except ImportError:  # the optional extra is not installed
-    psycopg = None
 
 CHUNKS_PER_STATEMENT = 16
 STATEMENT_TIMEOUT_S = 60  # any one statement; a hook's whole offload stays within Claude Code's hook timeout
