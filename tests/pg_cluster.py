@@ -57,7 +57,9 @@ def _run_as() -> str | None:
 
 
 class Cluster:
-    def __init__(self, root: Path | None = None):
+    def __init__(self, root: Path | None = None, durable: bool = False):
+        """durable: fsync and synchronous commits on, as a real server runs (for benchmarks)."""
+        self.durable = durable
         self.root = Path(root or tempfile.mkdtemp(prefix="ctxlean-pg-"))
         self.data = self.root / "data"
         self.socket_dir = self.root / "sock"
@@ -109,11 +111,21 @@ class Cluster:
         return self
 
     def _pg_ctl(self, action: str, mode: str = "fast") -> None:
-        options = (f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.socket_dir} -c fsync=off "
-                   "-c synchronous_commit=off -c full_page_writes=off -c max_connections=300")
+        options = f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.socket_dir} -c max_connections=300"
+        if not self.durable:
+            options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         extra = ["-m", mode] if action in ("stop", "restart") else []
         self._run("pg_ctl", action, "-D", str(self.data), "-l", str(self.log), "-w", "-t", "60", "-o", options,
                   *extra)
+
+    @property
+    def version(self) -> str:
+        return self._run("postgres", "--version").stdout.split()[2]
+
+    def create_database(self, name: str) -> str:
+        """A new database; its URL."""
+        self._run("createdb", "-h", str(self.socket_dir), "-p", str(self.port), "-U", USER, name)
+        return self.url(name)
 
     def restart(self, mode: str = "fast") -> None:
         """Restart the server: mode 'fast' ends every session (their transactions roll back), 'immediate' as
