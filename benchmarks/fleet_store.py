@@ -65,7 +65,7 @@ def timed(cmd: list[str], stdin: bytes, env: dict) -> tuple[float, bytes]:
 
 def ratio_line(name: str, sqlite: list[float], pg: list[float], unit: str = "ms", scale: float = 1000) -> str:
     a, b = statistics.median(sqlite), statistics.median(pg)
-    return f"{name:<34} {a * scale:>10.1f} {b * scale:>12.1f} {unit:<4} {b / a:>7.2f}x"
+    return f"{name:<42} {a * scale:>10.1f} {b * scale:>12.1f} {unit:<4} {b / a:>7.2f}x"
 
 
 def bench_offload(rounds: int, payloads, stores: dict, tmp: Path, env: dict) -> dict[str, list[float]]:
@@ -183,14 +183,14 @@ def main() -> None:
 
     sizes = [len(data) for _, data in payloads[:args.rounds]]
     print(f"PostgreSQL {version} on 127.0.0.1 (TCP, fsync on) vs SQLite (WAL), one run, {os.cpu_count()} cores")
-    print(f"{'':<34} {'SQLite':>10} {'PostgreSQL':>12} {'':<4} {'PG/SQLite':>8}")
+    print(f"{'':<42} {'SQLite':>10} {'PostgreSQL':>12} {'':<4} {'PG/SQLite':>8}")
     print(ratio_line(f"offload hook ({args.rounds} outputs, median {statistics.median(sizes) / 1e3:.0f} KB)",
                      offload["sqlite"], offload["postgresql"]))
     print(ratio_line("fetch_detail lines= (open store)", fetch["lines"]["sqlite"], fetch["lines"]["postgresql"]))
     print(ratio_line("fetch_detail grep= (open store)", fetch["grep"]["sqlite"], fetch["grep"]["postgresql"]))
     (sp, smb), (pp, pmb) = through["sqlite"], through["postgresql"]
     total = sum(len(d) for _, d in payloads[:WRITERS * PER_WRITER]) / 1e6
-    print(f"{f'{WRITERS} writers x {PER_WRITER} puts ({total:.0f} MB)':<34} {sp:>10.1f} {pp:>12.1f} {'/s':<4} "
+    print(f"{f'{WRITERS} writers x {PER_WRITER} puts ({total:.0f} MB)':<42} {sp:>10.1f} {pp:>12.1f} {'/s':<4} "
           f"{pp / sp:>7.2f}x   ({smb:.1f} vs {pmb:.1f} MB/s)")
     print(f"fail-open against a silent server: {fail_open:.2f} s (connect timeout 2 s)")
     tools = sorted({" ".join(command.split()[:2]) for command, _ in payloads})

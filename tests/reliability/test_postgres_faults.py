@@ -228,8 +228,8 @@ def test_a_store_that_does_not_answer_fails_open_after_the_connect_timeout(tmp_p
     os.makedirs(project)
     listener = blackhole()
     try:
-        for url in (f"postgresql://ctxlean@127.0.0.1:{listener.getsockname()[1]}/db",  # silent
-                    f"postgresql://ctxlean@127.0.0.1:{free_port()}/db"):  # refused
+        for url in (f"postgresql://ctxlean:pw-s3cret@127.0.0.1:{listener.getsockname()[1]}/db",  # silent
+                    f"postgresql://ctxlean:pw-s3cret@127.0.0.1:{free_port()}/db"):  # refused
             event, data = bash_persisted_event(tmp_path / "p.txt", log_text(1, 200_000), project)
             started = time.monotonic()
             proc = start_hook(event, tmp_path, "e", hook_env(url))
@@ -242,3 +242,4 @@ def test_a_store_that_does_not_answer_fails_open_after_the_connect_timeout(tmp_p
     log = error_log(tmp_path)
     assert log.count("hook post-tool-use failed") == 2
     assert "timeout" in log.lower() and "refused" in log.lower()
+    assert "pw-s3cret" not in log
