@@ -7,8 +7,9 @@ import anthropic
 import pytest
 
 from ctxlean.fakeapi import FakeAnthropic, Rule, Script
-from ctxlean.fakeapi.cache import CacheControlError, ManualClock, PromptCache, block_tokens
+from ctxlean.fakeapi.cache import CacheControlError, ManualClock, PromptCache
 from ctxlean.fakeapi.script import reply, text
+from ctxlean.prompt_cache import block_tokens
 
 MODEL = "claude-opus-5-5"
 EPHEMERAL = {"type": "ephemeral"}

@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import os
 
+from ctxlean.paths import OWN_TOOL_PREFIXES
 from ctxlean.tokens import estimate_tokens
 
 TYPE_CHECKING = False  # typing, dataclasses and pathlib are costly imports on the hook path
@@ -187,6 +188,14 @@ def tightened(cfg: Config, tool: str, fill: float) -> Config:
     own = cfg.for_tool(tool)
     limits = limits_at(fill, own)
     return own.replace(tools={}, **{name: getattr(limits, name) for name in TIGHTEST})
+
+
+def offload_config(cfg: Config, tool: str, fill: float) -> Config | None:
+    """The config PostToolUse offloads an output of `tool` with at this fill (ctxlean.offload.offload takes
+    it), or None when the tool's outputs always pass through: not in offload_tools, or ctxlean's own."""
+    if not cfg.offloads(tool) or tool.startswith(OWN_TOOL_PREFIXES):
+        return None
+    return tightened(cfg, tool, fill)
 
 
 class BudgetState(_Value):

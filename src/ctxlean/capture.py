@@ -42,6 +42,26 @@ _ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=")
 _PYTHON = re.compile(r"python[0-9.]*")
 
 
+# What Claude Code 2.1.330 shows of a failing command: `Exit code N`, then the output, cut at
+# OUTPUT_CAP_CHARS characters and shown as head and tail around a TRUNCATED line.
+TRUNCATED = re.compile(r"\n\n\.\.\. \[(\d+) characters truncated\] \.\.\.\n\n")
+EXIT_LINE = re.compile(r"Exit code -?\d+\n?")
+OUTPUT_CAP_CHARS = 30_000
+
+
+def shown_output(error: object) -> str:
+    """The output part of a failing command's `error` text (`Exit code N` and a newline come first)."""
+    text = error if isinstance(error, str) else ""
+    found = EXIT_LINE.match(text)
+    return text[found.end():] if found else text
+
+
+def reached_cap(shown: str) -> bool:
+    """True when the command printed at least the characters Claude Code keeps: its "end" is not the end."""
+    found = TRUNCATED.search(shown)
+    return bool(found) and len(shown) - len(found.group(0)) + int(found.group(1)) >= OUTPUT_CAP_CHARS
+
+
 def capture_path(tool_use_id: object) -> str | None:
     """Where the output of this call is kept if it fails; None for an id unfit for a file name."""
     if not isinstance(tool_use_id, str) or not TOOL_USE_ID.fullmatch(tool_use_id):

@@ -17,6 +17,9 @@ PLUGIN_ID = "ctxlean-ctxlean"  # <plugin>-<marketplace>: the name Claude Code gi
 # mcp__<server>__<tool> for the Agent SDK's in-process server (ctxlean.sdk).
 PLUGIN_TOOL_PREFIX = "mcp__plugin_ctxlean_ctxlean__"
 SDK_TOOL_PREFIX = "mcp__ctxlean__"
+# ctxlean's own tools: their answers are already bounded slices of stored payloads; offloading them again
+# would hide exactly what the model asked for.
+OWN_TOOL_PREFIXES = (PLUGIN_TOOL_PREFIX, SDK_TOOL_PREFIX)
 
 
 def claude_config_dir() -> Path:

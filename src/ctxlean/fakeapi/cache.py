@@ -1,19 +1,11 @@
-"""Prompt caching for the fake API, simulated the way the Messages API documents it, so that cache reads
-and writes (and what they cost) are measurable in tests and benchmarks.
+"""Prompt caching for the fake API: request bodies -> prompt blocks, accounted by ctxlean.prompt_cache
+(the documented cache semantics live there), so cache reads and writes (and what they cost) are measurable
+in tests and benchmarks.
 
-Documented semantics this follows (platform.claude.com/docs/en/build-with-claude/prompt-caching):
-- The prompt is one sequence of blocks in the order tools, system, messages; a `cache_control` block
-  marks a breakpoint, and the cache entry written there covers the whole prefix up to and including it.
-- At most 4 breakpoints per request (more is a 400 error). A top-level `cache_control` (automatic
-  caching) puts one on the last block.
-- For every breakpoint the API looks for an earlier entry at the breakpoint and at the block boundaries
-  up to 20 blocks before it; the longest live match is read, the rest up to the last breakpoint is
-  written. Tokens after the last breakpoint are plain input.
-- TTL "5m" (default) or "1h"; a read refreshes the entry's lifetime at no cost. Longer TTLs must come
-  before shorter ones (else 400). Writes are reported per TTL in `cache_creation`.
-- A prefix shorter than the model's minimum cacheable length is not cached (no error; plain input).
-- Entries are per model. usage: input_tokens + cache_creation_input_tokens + cache_read_input_tokens is
-  the whole prompt.
+What the body adds to the block model:
+- The prompt is the blocks in the order tools, system, messages; a `cache_control` block marks a
+  breakpoint. At most 4 breakpoints per request (more is a 400 error). A top-level `cache_control`
+  (automatic caching) puts one on the last block. Longer TTLs must come before shorter ones (else 400).
 
 Token counts: each block counts `estimate_tokens` of its text (text, tool_result text, tool name plus
 JSON input, thinking), other blocks and tool definitions their canonical JSON; the prompt is the sum.
@@ -23,29 +15,18 @@ The same function counts every run, so runs compare on equal terms.
 from __future__ import annotations
 
 import hashlib
-import json
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ctxlean.fakeapi.messages import output_tokens_for
-from ctxlean.tokens import estimate_tokens
+from ctxlean.prompt_cache import TTL_SECONDS, Block, CacheSim, block_tokens, canonical, without_marker
 
 MAX_BREAKPOINTS = 4
-LOOKBACK_BLOCKS = 20
-TTL_SECONDS = {"5m": 300.0, "1h": 3600.0}
 
 
 class CacheControlError(ValueError):
     """A request the real API rejects with a 400 (too many breakpoints, bad TTL order)."""
-
-
-@dataclass(frozen=True)
-class Block:
-    digest: str  # hash of everything up to and including this block (the prefix key)
-    tokens: int
-    ttl: str | None  # the breakpoint's TTL when this block carries cache_control
 
 
 @dataclass
@@ -61,40 +42,6 @@ class ManualClock:
         if seconds < 0:
             raise ValueError("time does not run backwards")
         self.now += seconds
-
-
-def _canonical(obj: object) -> str:
-    return json.dumps(obj, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-
-
-def _without_marker(block: dict) -> dict:
-    return {k: v for k, v in block.items() if k != "cache_control"}
-
-
-def _result_text(content: object) -> str:
-    if isinstance(content, str):
-        return content
-    parts = []
-    for item in content if isinstance(content, list) else []:
-        if isinstance(item, dict):
-            parts.append(item["text"] if item.get("type") == "text" else _canonical(_without_marker(item)))
-    return "\n".join(parts)
-
-
-def block_tokens(block: dict) -> int:
-    """Estimated tokens of one prompt block: its text, not its JSON envelope."""
-    kind = block.get("type")
-    if kind == "text":
-        text = block.get("text", "")
-    elif kind == "tool_result":
-        text = _result_text(block.get("content"))
-    elif kind == "tool_use":
-        text = str(block.get("name", "")) + _canonical(block.get("input"))
-    elif kind in ("thinking", "redacted_thinking"):
-        text = block.get("thinking") or block.get("data") or ""
-    else:
-        text = _canonical(_without_marker(block))
-    return estimate_tokens(text)
 
 
 def _ttl(block: dict) -> str | None:
@@ -131,7 +78,7 @@ def prompt_blocks(body: dict) -> list[Block]:
     blocks: list[Block] = []
     digest = hashlib.sha256(str(body.get("model", "")).encode())
     for index, (section, block) in enumerate(raw):
-        digest.update(_canonical([section, _without_marker(block)]).encode())
+        digest.update(canonical([section, without_marker(block)]).encode())
         ttl = _ttl(block)
         if auto and index == len(raw) - 1 and ttl is None:
             ttl = _ttl({"cache_control": body["cache_control"]})
@@ -146,12 +93,6 @@ def prompt_blocks(body: dict) -> list[Block]:
 
 
 @dataclass
-class _Entry:
-    expires: float
-    ttl: str
-
-
-@dataclass
 class PromptCache:
     """The fake API's usage function with a prompt cache: `FakeAnthropic(script, usage=PromptCache(...))`.
 
@@ -161,59 +102,18 @@ class PromptCache:
 
     min_cacheable_tokens: Callable[[str], int]
     clock: Callable[[], float] = time.monotonic
-    history: list[dict] = field(default_factory=list)
-    _entries: dict[str, _Entry] = field(default_factory=dict)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _sim: CacheSim = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._sim = CacheSim(self.min_cacheable_tokens, self.clock)
+
+    @property
+    def history(self) -> list[dict]:
+        return self._sim.history
 
     def __call__(self, body: dict, blocks: list[dict]) -> dict:
         return self.account(body, output_tokens_for(blocks))
 
-    def _live(self, digest: str, now: float) -> _Entry | None:
-        entry = self._entries.get(digest)
-        return entry if entry is not None and entry.expires > now else None
-
     def account(self, body: dict, output_tokens: int = 0) -> dict:
         """The usage of one request, updating the cache as the API would."""
-        blocks = prompt_blocks(body)
-        model = str(body.get("model", ""))
-        cumulative = []
-        total = 0
-        for block in blocks:
-            total += block.tokens
-            cumulative.append(total)
-        breakpoints = [i for i, b in enumerate(blocks) if b.ttl]
-        with self._lock:
-            now = self.clock()
-            hit = -1  # index of the last block read from the cache
-            for bp in breakpoints:
-                for pos in range(bp, max(bp - LOOKBACK_BLOCKS, 0) - 1, -1):
-                    if pos <= hit:
-                        break
-                    if self._live(blocks[pos].digest, now):
-                        hit = pos
-                        break
-            if hit >= 0:
-                entry = self._entries[blocks[hit].digest]
-                entry.expires = now + TTL_SECONDS[entry.ttl]
-            read = cumulative[hit] if hit >= 0 else 0
-            written = {"5m": 0, "1h": 0}
-            done = read
-            minimum = self.min_cacheable_tokens(model)
-            for bp in breakpoints:
-                if bp <= hit:
-                    live = self._live(blocks[bp].digest, now)
-                    if live:
-                        live.expires = now + TTL_SECONDS[live.ttl]
-                    continue
-                if cumulative[bp] < minimum:
-                    continue
-                ttl = blocks[bp].ttl
-                written[ttl] += cumulative[bp] - done
-                done = cumulative[bp]
-                self._entries[blocks[bp].digest] = _Entry(now + TTL_SECONDS[ttl], ttl)
-            usage = {"input_tokens": total - done, "cache_creation_input_tokens": done - read,
-                     "cache_read_input_tokens": read, "output_tokens": output_tokens,
-                     "cache_creation": {"ephemeral_5m_input_tokens": written["5m"],
-                                        "ephemeral_1h_input_tokens": written["1h"]}}
-            self.history.append({"model": model, "time": now, "usage": usage})
-        return dict(usage, cache_creation=dict(usage["cache_creation"]))
+        return self._sim.account(str(body.get("model", "")), prompt_blocks(body), output_tokens)

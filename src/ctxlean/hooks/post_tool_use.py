@@ -10,13 +10,9 @@ additional context after the tool result.
 from __future__ import annotations
 
 from ctxlean import budget, capture, config
-from ctxlean.paths import PLUGIN_TOOL_PREFIX, SDK_TOOL_PREFIX, project_of
+from ctxlean.paths import project_of
 from ctxlean.tokens import tokens_for_bytes
 from ctxlean.tool_output import extract
-
-# ctxlean's own tools (plugin server, SDK in-process server): their answers are already bounded slices of
-# stored payloads; offloading them again would hide exactly what the model asked for.
-OWN_TOOL_PREFIXES = (PLUGIN_TOOL_PREFIX, SDK_TOOL_PREFIX)
 
 
 def handle(event: dict) -> dict | None:
@@ -40,10 +36,10 @@ def handle(event: dict) -> dict | None:
     transcript = budget.transcript_for(event)
     use = budget.context_use(transcript) if transcript else None
     fill = use.tokens / cfg.context_budget_tokens if use else 0.0
-    call_cfg = budget.tightened(cfg, tool, fill)
+    call_cfg = budget.offload_config(cfg, tool, fill)
     shown_tokens = tokens_for_bytes(output.full_size())
     answer: dict = {}
-    if shown_tokens > call_cfg.offload_threshold_tokens and not tool.startswith(OWN_TOOL_PREFIXES):
+    if call_cfg is not None and shown_tokens > call_cfg.offload_threshold_tokens:
         from ctxlean.offload import offload
 
         done = offload(output, tool=tool, tool_input=tool_input, project=project, cfg=call_cfg,

@@ -17,23 +17,11 @@ Claude Code's 30,000-character cap, because then the visible "end" is not the en
 from __future__ import annotations
 
 import os
-import re
 
 from ctxlean import budget, capture, config
+from ctxlean.capture import TRUNCATED, reached_cap, shown_output
 from ctxlean.paths import project_of
 from ctxlean.tool_output import ToolOutput
-
-# Claude Code 2.1.330 marks the cut between the head and the tail it keeps with this line.
-TRUNCATED = re.compile(r"\n\n\.\.\. \[(\d+) characters truncated\] \.\.\.\n\n")
-EXIT_LINE = re.compile(r"Exit code -?\d+\n?")
-OUTPUT_CAP_CHARS = 30_000  # Claude Code keeps at most this many characters of a failing command's output
-
-
-def shown_output(error: object) -> str:
-    """The output part of the event's `error` (`Exit code N` and a newline come first)."""
-    text = error if isinstance(error, str) else ""
-    found = EXIT_LINE.match(text)
-    return text[found.end():] if found else text
 
 
 def seen_whole(path: str, shown: str) -> bool:
@@ -44,11 +32,6 @@ def seen_whole(path: str, shown: str) -> bool:
     with open(path, "rb") as fh:
         data = fh.read(limit + 1)
     return len(data) <= limit and data.decode("utf-8", "replace").rstrip() == shown.rstrip()
-
-
-def reached_cap(shown: str) -> bool:
-    found = TRUNCATED.search(shown)
-    return bool(found) and len(shown) - len(found.group(0)) + int(found.group(1)) >= OUTPUT_CAP_CHARS
 
 
 def handle(event: dict) -> dict | None:

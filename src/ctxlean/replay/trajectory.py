@@ -1,0 +1,67 @@
+"""Normalized agent trajectories (benchmarks/replay/data/<framework>/*.json.gz) -> a replayable Session.
+
+A trajectory is {id, framework, provenance, outputs_cut, system, task, steps: [{thought, action: {tool,
+raw_tool, input}, observation, error, ts?}], final}: what another agent framework (SWE-agent,
+mini-SWE-agent, ...) showed its model, step by step. Its context is one chain: the system prompt as the
+prefix, the task, then per step a request whose response is the thought and the action, and the
+observation as the tool result. Such sources record no usage, so both replays are simulated; a step
+without a timestamp takes Setup.pace_seconds.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+from ctxlean.replay.session import Block, Chain, Request, Session, ToolCall
+from ctxlean.tokens import estimate_tokens
+
+
+class TrajectoryError(ValueError):
+    """A trajectory file that is not in the normalized format; the message says where."""
+
+
+def load(path: Path) -> dict:
+    opener = gzip.open if path.suffix == ".gz" else open
+    try:
+        with opener(path, "rt", encoding="utf-8") as fh:
+            data = json.load(fh)
+    except (OSError, ValueError) as exc:
+        raise TrajectoryError(f"{path}: not a readable JSON trajectory ({exc})") from exc
+    if not isinstance(data, dict) or not isinstance(data.get("steps"), list):
+        raise TrajectoryError(f"{path}: no steps list")
+    return data
+
+
+def session_of(data: dict, pace_seconds: float = 10.0) -> Session:
+    """The Session of one normalized trajectory."""
+    model = str((data.get("provenance") or {}).get("model") or "")
+    system = data.get("system") or ""
+    chain = Chain(None, prefix_tokens=estimate_tokens(system))
+    task = str(data.get("task") or "")
+    chain.items.append(Block("user", "text", task, estimate_tokens(task)))
+    for number, step in enumerate(data["steps"]):
+        if not isinstance(step, dict) or not isinstance(step.get("action"), dict):
+            raise TrajectoryError(f"{data.get('id')}: step {number} has no action")
+        thought = str(step.get("thought") or "")
+        action = step["action"]
+        tool = str(action.get("tool") or "Bash")
+        tool_input = action.get("input") if isinstance(action.get("input"), dict) else {}
+        call_text = tool + json.dumps(tool_input, ensure_ascii=False, sort_keys=True)
+        ts = float(step["ts"]) if isinstance(step.get("ts"), int | float) else number * pace_seconds
+        chain.items.append(Request(ts, model, estimate_tokens(thought) + estimate_tokens(call_text)))
+        if thought:
+            chain.items.append(Block("assistant", "text", thought, estimate_tokens(thought)))
+        chain.items.append(Block("assistant", "tool_use", call_text, estimate_tokens(call_text)))
+        observation = str(step.get("observation") or "")
+        call = ToolCall(f"step{number}", tool, tool_input, observation, error=bool(step.get("error")),
+                        cut=bool(data.get("outputs_cut")))
+        chain.items.append(Block("user", "tool_result", observation, estimate_tokens(observation), call))
+    final = str(data.get("final") or "")
+    if final:
+        ts = len(data["steps"]) * pace_seconds
+        chain.items.append(Request(ts, model, estimate_tokens(final)))
+        chain.items.append(Block("assistant", "text", final, estimate_tokens(final)))
+    return Session(str(data.get("id") or "trajectory"), str((data.get("provenance") or {}).get("repository", "")),
+                   str(data.get("framework") or "unknown"), [chain], outputs_cut=bool(data.get("outputs_cut")))
