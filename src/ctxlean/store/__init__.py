@@ -58,9 +58,9 @@ def open_store(location: Path | str | None = None):
     if location is None:
         location = store_url() or store_path()
     if isinstance(location, str) and location.startswith(STORE_URL_SCHEMES):
-        from ctxlean.store.postgres import PgStore
+        from ctxlean.store.postgres import open_postgres_store
 
-        return PgStore(location)
+        return open_postgres_store(location)
     if isinstance(location, str) and "://" in location:
         raise StoreError(f"{location.split('://')[0]}:// is no store ctxlean knows: give a postgresql:// URL or a "
                          "SQLite store file")

@@ -106,6 +106,11 @@ def _first_line(exc: BaseException) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
+def open_postgres_store(location) -> PgStore:
+    """The store at a postgresql:// location: its URL, or an object carrying it as `url`."""
+    return PgStore(getattr(location, "url", location))
+
+
 class PgStore:
     backend = "postgresql"
 

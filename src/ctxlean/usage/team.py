@@ -66,9 +66,9 @@ def build(rows: list[tuple], store: str, since: float | None = None, project: st
         if project is not None and key != project:
             continue
         who = f"{user}@{machine}"
-        projects.setdefault(key, TeamRow(key)).add(offloads, sessions, original, kept, first, last, who)
+        projects.setdefault(key, TeamRow(key)).add(offloads, sessions, original, kept, first, last, machine)
         users.setdefault(who, TeamRow(who)).add(offloads, sessions, original, kept, first, last, key)
-        total.add(offloads, sessions, original, kept, first, last, who)
+        total.add(offloads, sessions, original, kept, first, last, machine)
     order = lambda r: (-r.kept_out_tokens, r.name)  # noqa: E731
     return TeamReport(store, since, sorted(projects.values(), key=order), sorted(users.values(), key=order), total)
 
@@ -77,14 +77,15 @@ def _when(ts: float | None) -> str:
     return time.strftime("%Y-%m-%d %H:%M", time.localtime(ts)) if ts else "-"
 
 
-def _table(title: str, members: str, rows: list[TeamRow], total: TeamRow) -> list[str]:
+def _table(title: str, members: str, rows: list[TeamRow], total: TeamRow, total_members: int) -> list[str]:
     width = max([len(title), *(len(r.name) for r in rows)])
     head = (f"{title:<{width}}  {'offloads':>8}  {'sessions':>8}  {'tokens offloaded':>16}  {'kept out':>12}"
             f"  {members:>8}  last offload")
     lines = [head, "-" * len(head)]
     for r in [*rows, total]:
+        count = total_members if r is total else len(r.members)
         lines.append(f"{r.name:<{width}}  {r.offloads:>8,}  {r.sessions:>8,}  {r.original_tokens:>16,}"
-                     f"  {r.kept_out_tokens:>12,}  {len(r.members):>8,}  {_when(r.last_ts)}")
+                     f"  {r.kept_out_tokens:>12,}  {count:>8,}  {_when(r.last_ts)}")
     return lines
 
 
@@ -93,8 +94,8 @@ def render_text(report: TeamReport) -> str:
     if not report.by_project:
         return f"ctxlean report: no offloads in the ledger of {report.store} ({scope})."
     lines = [f"ctxlean ledger of {report.store} ({scope})", ""]
-    lines += _table("project", "machines", report.by_project, report.total)
+    lines += _table("project", "machines", report.by_project, report.total, len(report.total.members))
     lines += [""]
-    lines += _table("user@machine", "projects", report.by_user, report.total)
+    lines += _table("user@machine", "projects", report.by_user, report.total, len(report.by_project))
     lines += ["", KEPT_OUT_NOTE + "."]
     return "\n".join(lines)
