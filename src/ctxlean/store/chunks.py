@@ -3,7 +3,8 @@ the search index. Shared so the SQLite and PostgreSQL stores hold the same chunk
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import zlib
+from collections.abc import Callable, Iterator
 from typing import BinaryIO
 
 CHUNK_SIZE = 1 << 20
@@ -23,3 +24,20 @@ def read_chunks(stream: BinaryIO, head: list[bytes]) -> Iterator[bytes]:
             head.append(chunk[:FTS_MAX_BYTES - kept])
             kept += len(head[-1])
         yield chunk
+
+
+def walk_chunks(handle: str, seq: int, chunk: Callable[[int], tuple | None],
+                blob_exists: Callable[[], bool]) -> Iterator[tuple[int, bytes]]:
+    """(first_line, raw bytes) of each chunk from `seq` on: `chunk(seq)` gives (first_line, compressed) or
+    None past the end. gc removes a blob and its chunks together, so a missing chunk of a blob that is
+    gone means gc took it mid-read (HandleError), and of a blob still there, the end."""
+    from ctxlean.store import HandleError
+
+    while True:
+        row = chunk(seq)
+        if row is None:
+            if not blob_exists():
+                raise HandleError(f"{handle} was removed by gc (TTL or size cap) while it was being read")
+            return
+        yield row[0], zlib.decompress(row[1])
+        seq += 1

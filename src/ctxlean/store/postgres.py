@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import BinaryIO
 
 from ctxlean.store import HandleError, PayloadInfo, StoreError, check_handle, handle_for, pg_migrations
-from ctxlean.store.chunks import FTS_MAX_BYTES, chunks_of, read_chunks
+from ctxlean.store.chunks import FTS_MAX_BYTES, chunks_of, read_chunks, walk_chunks
 
 
 def _import_psycopg():
@@ -330,19 +330,11 @@ class PgStore:
         if found is None:
             self.info(handle, project)  # raises the HandleError that says why
             return
-        blob_id, seq = found
-        while True:
-            row = self._read(lambda seq=seq: self.db.execute(
-                "SELECT first_line, data FROM ctxlean.chunks WHERE blob_id = %s AND seq = %s",
-                (blob_id, seq)).fetchone())
-            if row is None:
-                # gc removes a blob and its chunks together: a blob still there means this was the end
-                if not self._read(lambda: self.db.execute("SELECT 1 FROM ctxlean.blobs WHERE id = %s",
-                                                          (blob_id,)).fetchone()):
-                    raise HandleError(f"{handle} was removed by gc (TTL or size cap) while it was being read")
-                return
-            yield row[0], zlib.decompress(row[1])
-            seq += 1
+        blob_id, start = found
+        yield from walk_chunks(handle, start, lambda seq: self._read(lambda: self.db.execute(
+            "SELECT first_line, data FROM ctxlean.chunks WHERE blob_id = %s AND seq = %s", (blob_id, seq)).fetchone()),
+            lambda: bool(self._read(lambda: self.db.execute("SELECT 1 FROM ctxlean.blobs WHERE id = %s",
+                                                            (blob_id,)).fetchone())))
 
     def read_bytes(self, handle: str, project: str) -> bytes:
         return b"".join(raw for _, raw in self.iter_chunks(handle, project))

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from ctxlean.store import HandleError, PayloadInfo, StoreError, check_handle, handle_for, migrations
-from ctxlean.store.chunks import CHUNK_SIZE, FTS_MAX_BYTES, chunks_of, read_chunks
+from ctxlean.store.chunks import CHUNK_SIZE, FTS_MAX_BYTES, chunks_of, read_chunks, walk_chunks
 
 __all__ = ["CHUNK_SIZE", "FTS_MAX_BYTES", "SqliteStore"]
 CHUNKS_PER_TRANSACTION = 16
@@ -413,17 +413,9 @@ class SqliteStore:
         # first_line < from_line (not <=): a chunk may begin mid-way through its first_line.
         start = self.db.execute("SELECT COALESCE(MAX(seq), 0) FROM chunks WHERE blob_id = ? AND first_line < ?",
                                 (blob_id, from_line)).fetchone()[0]
-        seq = start
-        while True:
-            row = self.db.execute("SELECT first_line, data FROM chunks WHERE blob_id = ? AND seq = ?",
-                                  (blob_id, seq)).fetchone()
-            if row is None:
-                # gc removes a blob's chunks and row together: a blob still there means this was the end
-                if not self.db.execute("SELECT 1 FROM blobs WHERE id = ?", (blob_id,)).fetchone():
-                    raise HandleError(f"{handle} was removed by gc (TTL or size cap) while it was being read")
-                return
-            yield row[0], zlib.decompress(row[1])
-            seq += 1
+        yield from walk_chunks(handle, start, lambda seq: self.db.execute(
+            "SELECT first_line, data FROM chunks WHERE blob_id = ? AND seq = ?", (blob_id, seq)).fetchone(),
+            lambda: bool(self.db.execute("SELECT 1 FROM blobs WHERE id = ?", (blob_id,)).fetchone()))
 
     def read_bytes(self, handle: str, project: str) -> bytes:
         return b"".join(raw for _, raw in self.iter_chunks(handle, project))

@@ -294,15 +294,20 @@ def main(argv: list[str]) -> int:
         except OSError as exc:
             print(f"ctxlean report: cannot write {args.html}: {exc.strerror}", file=sys.stderr)
             return 1
-    if args.json:
+    _emit(data, args.json, render_text)
+    if args.html and not args.json:
+        print(f"\nwrote {args.html}")
+    return 0
+
+
+def _emit(data, as_json: bool, render) -> None:
+    """The report as JSON (its as_dict()) or as render(data)'s text."""
+    if as_json:
         import json
 
         print(json.dumps(data.as_dict(), indent=2))
     else:
-        print(render_text(data))
-        if args.html:
-            print(f"\nwrote {args.html}")
-    return 0
+        print(render(data))
 
 
 def team_main(args: argparse.Namespace) -> int:
@@ -332,12 +337,7 @@ def team_main(args: argparse.Namespace) -> int:
     except StoreError as exc:
         print(f"ctxlean report: {exc}", file=sys.stderr)
         return 1
-    if args.json:
-        import json
-
-        print(json.dumps(data.as_dict(), indent=2))
-    else:
-        print(team.render_text(data))
+    _emit(data, args.json, team.render_text)
     return 0
 
 
