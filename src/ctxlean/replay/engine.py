@@ -262,7 +262,8 @@ class _ChainReplay:
             response = {**response, "persistedOutputPath": call.full_path}
         output = extract(call.tool, response) if response is not None and not call.error else None
         if output is None and not call.error:
-            text = _READ_LINE.sub("", call.shown) if call.tool == "Read" else call.shown
+            text = call.output if call.output is not None else \
+                _READ_LINE.sub("", call.shown) if call.tool == "Read" else call.shown
             output = ToolOutput(text, lambda summary: summary, call.full_path)
         if output is not None and output.full_path:
             with open(output.full_path, "rb") as fh:
