@@ -97,6 +97,16 @@ class Config:
     ttl_days: int = 30
     # `ctxlean gc` then evicts least recently used payloads while the store is bigger (0: no cap). User config only.
     max_store_mb: int = 2048
+    # Where payloads and the ledger live: empty for the local SQLite store, or a PostgreSQL URL
+    # (postgresql://user@host/db) for one store shared by many machines (docs/fleet.md). CTXLEAN_STORE
+    # sets it too (a directory there moves the local store). User config only.
+    store: str = ""
+    # How long a hook waits to connect to a PostgreSQL store before it gives up and passes the output
+    # through unchanged (PostgreSQL counts whole seconds, at least 2). User config only.
+    store_connect_timeout_s: float = 2.0
+    # The project's name on a shared store, the same on every machine and checkout (commit it in
+    # .claude/ctxlean.toml); empty: the git remote, else the project's path (ctxlean.identity).
+    project_id: str = ""
 
     def __init__(self, **values):
         for name, default in FIELDS.items():
@@ -132,7 +142,8 @@ def _fresh(default):
 
 FIELDS = {name: value for name, value in vars(Config).items()
           if not name.startswith("_") and not callable(value)}
-USER_ONLY = frozenset({"allow_cross_project", "redact_secrets", "redact_fetch", "ttl_days", "max_store_mb"})
+USER_ONLY = frozenset({"allow_cross_project", "redact_secrets", "redact_fetch", "ttl_days", "max_store_mb", "store",
+                       "store_connect_timeout_s"})
 
 
 def _coerce(name: str, value, where: str):
@@ -233,4 +244,7 @@ def load(project_dir: str | None = None, environ: dict | None = None) -> Config:
                           f"{cfg.budget_soft_mark} and {cfg.budget_hard_mark}")
     if cfg.context_budget_tokens <= 0:
         raise ConfigError(f"context_budget_tokens must be positive, got {cfg.context_budget_tokens}")
+    if cfg.store and "CTXLEAN_STORE" not in env and not cfg.store.startswith(("postgresql://", "postgres://")):
+        raise ConfigError(f"{user_config_path()}: store = {cfg.store!r}: expected a postgresql:// URL (to move the "
+                          "local store, set CTXLEAN_STORE to a directory)")
     return cfg

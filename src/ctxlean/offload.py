@@ -102,6 +102,7 @@ def offload(output: ToolOutput, *, tool: str, tool_input: dict | None, project: 
 
         store = open_store()
     try:
+        project = store.scope(project)  # the directory's key in this store (ctxlean.identity)
         if output.full_path:
             with open(output.full_path, "rb") as fh:
                 info = store.put(fh, project=project, tool=tool, kind=summary.kind,
