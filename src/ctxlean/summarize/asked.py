@@ -31,11 +31,35 @@ COMMON_SHARE = 0.05  # a term on more than this share of the lines (and more tha
 MAX_LINE_CHARS = 240
 
 
+# Programs whose second word is a subcommand (`git diff`, `npm install`): neither says what is looked for.
+SUBCOMMANDS = frozenset("git npm pnpm yarn cargo go docker kubectl pip pip3 uv poetry make gh brew apt conda "
+                        "dotnet mvn gradle bundle rails".split())
+
+
 def asked_text(words: str, tool_input: dict | None) -> str:
-    """What the model was looking for: its last words before the call, then the call's string arguments
-    (a Bash command, a Grep pattern and path, a WebFetch prompt, an MCP tool's arguments)."""
-    args = [v for v in (tool_input or {}).values() if isinstance(v, str)]
+    """What the model was looking for: its last words before the call, then the call's arguments: a
+    command's operands (no program, subcommand or flag), a Grep pattern and path, a WebFetch prompt, an MCP
+    tool's string arguments."""
+    tool_input = tool_input or {}
+    args = []
+    for key, value in tool_input.items():
+        if not isinstance(value, str) or key == "description":
+            continue
+        args.append(command_operands(value) if key == "command" else value)
     return "\n".join([words, *args]).strip()
+
+
+def command_operands(command: str) -> str:
+    """The words of a shell command that name what it looks at: every simple command's words after its
+    program (and subcommand), without flags."""
+    from ctxlean.summarize.common import programs
+
+    kept = []
+    for segment in programs(command):
+        words = segment.split()
+        skip = 2 if words and words[0] in SUBCOMMANDS else 1
+        kept += [w.strip("'\"") for w in words[skip:] if not w.startswith("-")]
+    return " ".join(kept)
 
 
 def terms_of(asked: str) -> list[str]:
