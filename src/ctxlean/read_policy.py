@@ -22,9 +22,12 @@ from collections.abc import Callable
 from ctxlean.budget import lines_from_end
 
 EDIT_TOOLS = ("Edit", "Write", "MultiEdit", "NotebookEdit")
-_SED_RANGE = re.compile(r"^\s*sed\s+-n\s+['\"]?\d+(?:,\d+)?p['\"]?\s+([^\s|;&>]+)\s*$")
 _SED_IN_PLACE = re.compile(r"\bsed\s+(?:-\S*\s+)*-i\S*\s")
-_VIEWER = re.compile(r"^\s*(?:cat|nl|bat)\s+(?:-\S+\s+)*([^\s|;&>]+)\s*$")
+# A command that shows one file: a viewer of FILE, then filters that keep its lines (`nl -ba f | sed -n
+# '10,80p'`, `cat f | head -200`). A line range (sed -n 'A,Bp', awk NR) makes it a partial view.
+_SHOW = re.compile(r"^(?:cat|nl|bat|less|more|head|tail|sed\s+-n\s+\S+)(?:\s+-\S+(?:\s+\d+)?)*\s+([^\s|;&<>]+)$")
+_FILTER = re.compile(r"^(?:(?:head|tail|nl|cat)(?:\s+-\S+(?:\s+\d+)?)*|sed\s+-n\s+\S+|awk\s+\S+|cut\s+.*)$")
+_RANGE = re.compile(r"sed\s+-n\s+['\"]?\d+(?:,\$?\d*)?p|awk\s+['\"]?NR\s*[>=<]")
 _EDIT_MARKS = tuple(b'"name":%s"%s"' % (space, name.encode()) for name in EDIT_TOOLS for space in (b"", b" "))
 MAX_TAIL_BYTES = 16 << 20
 
@@ -40,12 +43,19 @@ def viewed(tool: str, tool_input: dict | None, cwd: str | None) -> tuple[str, bo
         partial = tool_input.get("offset") is not None or tool_input.get("limit") is not None
         return _absolute(tool_input["file_path"], cwd), partial
     command = tool_input.get("command") if tool == "Bash" else None
-    if isinstance(command, str):
-        for pattern, partial in ((_SED_RANGE, True), (_VIEWER, False)):
-            found = pattern.match(command)
-            if found:
-                return _absolute(found.group(1), cwd), partial
-    return None
+    shown = shown_file(command) if isinstance(command, str) else None
+    return (_absolute(shown[0], cwd), shown[1]) if shown else None
+
+
+def shown_file(command: str) -> tuple[str, bool] | None:
+    """(file, partial) when a shell command prints (a part of) one file's lines, and nothing else."""
+    if any(sep in command for sep in (";", "&&", "||", "`", "$(", ">", "\n")):
+        return None
+    first, *filters = (part.strip() for part in command.split("|"))
+    shown = _SHOW.match(first)
+    if shown is None or not all(_FILTER.match(f) for f in filters):
+        return None
+    return shown.group(1).strip("'\""), bool(_RANGE.search(command))
 
 
 def edited(tool: str, tool_input: dict | None, cwd: str | None) -> str | None:
