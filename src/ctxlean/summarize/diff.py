@@ -122,8 +122,10 @@ def _changed_lines(body: Body, text: str, files: list[dict]) -> None:
     for _order, header, rows in sorted(chosen):
         body.add(header)
         body.add_all(rows, more="  ... {n} more changed lines in this hunk")
-    if len(chosen) < len(hunks):
-        body.add(f"  ... {len(hunks) - len(chosen):,} more hunks")
+    shown = {order for order, _, _ in chosen}
+    rest = [header for _, order, header, _ in sorted(hunks, key=lambda h: h[1]) if order not in shown]
+    if rest and body.add("other hunks:", nbytes("  ... 999,999 more hunks") + 1):
+        body.add_all(["  " + header for header in rest], more="  ... {n} more hunks")
 
 
 def _file(text: str, m: re.Match, line_no: int, end: int) -> dict:
