@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import sqlite3
 import sys
 import threading
@@ -87,10 +89,16 @@ def _collect_in_background() -> None:
     threading.Thread(target=run, name="ctxlean-gc", daemon=True).start()
 
 
+def _quit(signum: int, frame: object) -> None:
+    """Claude Code ends a session's server with SIGINT, then SIGTERM 100 ms later: leave at once (a store
+    transaction cut short rolls back; the stdin reader thread would otherwise hold the exit)."""
+    os._exit(0)
+
+
 def main(argv: list[str]) -> int:
-    if len(argv) > 1 and argv[1] in ("-h", "--help"):
-        print("usage: ctxlean mcp   (stdio MCP server: fetch_detail, search_details, list_details)")
-        return 0
+    """Serve MCP on this process's stdio (`ctxlean mcp --direct`, and each session the fork server forks)."""
+    signal.signal(signal.SIGINT, _quit)
+    signal.signal(signal.SIGTERM, _quit)
     try:
         server = build_server()
         _collect_in_background()
