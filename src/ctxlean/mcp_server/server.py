@@ -54,7 +54,8 @@ def build_server(project: str | None = None):
         """Read part of a tool output that ctxlean stored out of band (its summary names the handle, ctx_...).
 
         Selectors: lines="120-180" (1-based, inclusive), grep="REGEX" (matching lines with their line
-        numbers; combine with lines= to search a range), or jsonpath="$.items[0].id" (JSON payloads, alone).
+        numbers; combine with lines= to search a range), or jsonpath="$.items[0].id" (JSON payloads, alone;
+        RFC 9535, e.g. "$..items[?@.status=='error']", "$.items[0,3]", "$.items[-5:]").
         With none, pages through the whole output. Answers are bounded (about 2,000 tokens) and end with the
         call for the next page. Obvious secrets (API keys, tokens, private keys) show as [REDACTED...].
         """
