@@ -22,13 +22,18 @@ import time
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import BinaryIO
 
 from ctxlean.store import HandleError, PayloadInfo, StoreError, check_handle, handle_for, migrations
 
+TYPE_CHECKING = False  # typing costs every offloading hook call ~1.5 ms of imports
+if TYPE_CHECKING:
+    from typing import BinaryIO
+
 CHUNK_SIZE = 1 << 20
 CHUNKS_PER_TRANSACTION = 16
-FTS_MAX_BYTES = 2 << 20  # search_details indexes the first 2 MB of each payload
+# search_details finds a payload by the words in its first 512 KB (each distinct line indexed once): FTS5's
+# cost grows with the text (1 MB took ~50 ms, 256 KB ~3 ms), and so does the WAL a hook must write.
+FTS_MAX_BYTES = 512 << 10
 BUSY_TIMEOUT_S = 30.0
 TOUCH_BUSY_MS = 200  # last_access only steers gc: a read never waits long to record it
 WAL_LIMIT_BYTES = 64 << 20  # a checkpointed WAL is cut back to this (a 1 GB write would leave it huge)
@@ -244,7 +249,7 @@ class SqliteStore:
 
         def index() -> str:
             text = index_text if index_text is not None else b"".join(head).decode("utf-8", "replace")
-            return index_filter(text) if index_filter else text
+            return _distinct_lines(index_filter(text) if index_filter else text)
 
         def link(blob_id: int, sha: str, text: str) -> float:
             return self._link(blob_id, handle_for(sha), project, tool, kind, description, session_id, text)
@@ -474,6 +479,14 @@ def _fts_query(query: str) -> str:
     clean = query.encode("utf-8", "replace").decode("utf-8").replace('"', " ").replace("\x00", " ")
     words = [w for w in clean.split() if w]
     return " ".join(f'"{w}"' for w in words) or '""'
+
+
+def _distinct_lines(text: str) -> str:
+    """Each line once, in order of first appearance: a log repeating itself adds nothing to search for.
+    (After masking, which must see lines in their context.)"""
+    lines = text.split("\n")
+    distinct = dict.fromkeys(lines)
+    return text if len(distinct) == len(lines) else "\n".join(distinct)
 
 
 def _chunks_of(data: bytes) -> Iterator[bytes]:
