@@ -75,9 +75,9 @@ def test_jsonpath_speaks_rfc_9535():
         h = store.put(json.dumps(doc).encode(), project="/p", tool="mcp__api__list", kind="json",
                       description="items").handle
 
-        def value(path: str, page: int = 1):
-            return json.loads("\n".join(row.split(": ", 1)[1] for row in body(fetch_detail(store, "/p", h,
-                                                                                             jsonpath=path, page=page))))
+        def value(path: str):
+            rows = body(fetch_detail(store, "/p", h, jsonpath=path))
+            return json.loads("\n".join(row.split(": ", 1)[1] for row in rows))
 
         errors = [item for item in doc["items"] if item["status"] == "error"] + doc["nested"]["items"]
         assert value("$..items[?@.status=='error']") == errors
