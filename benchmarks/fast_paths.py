@@ -263,7 +263,7 @@ from ctxlean.summarize import Payload, summarize
 text = open(sys.argv[1], encoding="utf-8", errors="replace").read()
 summarize(Payload(text=text, tool="Bash", tool_input={"command": "git log -p"}, size=len(text)), 300); mark()
 from ctxlean import redact
-redact.mask(text[:512 << 10]); mark()
+redact.mask(text[:2 << 20]); mark()
 print(json.dumps([b - a for a, b in zip(marks, marks[1:])]))
 """
 
@@ -351,7 +351,7 @@ def row_hook(tmp: Path, rounds: int) -> list[tuple]:
              f"{offload_ms:.0f} ms vs {base * 1000:.0f} ms; the model gets ~{statistics.median(tokens):.0f} tokens"),
             ("hook", "PostToolUse pass-through / `python -c pass`",
              f"{statistics.median(times['pass-through']) / base:.1f}x", f"{median_ms(times['pass-through']):.0f} ms"),
-            ("hook", "of the 1 MB offload: summarize/ imports, summarize work, masking a 512 KB index head",
+            ("hook", "of the 1 MB offload: summarize/ imports, summarize work, masking the index head",
              f"{imports:.0f} + {work:.0f} + {mask:.0f} ms",
              f"{(imports + work) / offload_ms:.0%} of it is summarize/ (in a separate process, same payload)")]
 

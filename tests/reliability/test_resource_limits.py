@@ -48,7 +48,7 @@ def test_a_big_payload_is_stored_streaming_in_bounded_memory(tmp_path):
     small_rss, _, _ = hook_peak_rss(tmp_path, "small", 24 << 20, project)
     big_rss, handle, digest = hook_peak_rss(tmp_path, "big", 256 << 20, project)
     # 10x the payload, and the hook's peak memory stays where the 24 MB run had it (the summarizer's
-    # sample is capped at SAMPLE_BYTES, the store writes 1 MB chunks, the search index keeps a 512 KB head)
+    # sample is capped at SAMPLE_BYTES, the store writes 1 MB chunks, the search index keeps a 2 MB head)
     assert big_rss < small_rss + (32 << 20), (small_rss, big_rss)
     assert big_rss < 128 << 20
     with open_store() as store:

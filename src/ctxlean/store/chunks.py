@@ -12,9 +12,10 @@ if TYPE_CHECKING:
     from typing import BinaryIO
 
 CHUNK_SIZE = 1 << 20
-# search_details finds a payload by the words in its first 512 KB: FTS5's insert grows faster than the text
-# (1 MB ~50 ms, 512 KB ~14 ms, 256 KB ~3 ms), and so does the WAL an offloading hook writes.
-FTS_MAX_BYTES = 512 << 10
+# search_details finds a payload by the words in its first 2 MB, each distinct line indexed once. (FTS5's
+# insert grows faster than the text, 1 MB ~50 ms, 512 KB ~14 ms; a smaller head would lose an error line in
+# the middle of a big log, which is what search is for.)
+FTS_MAX_BYTES = 2 << 20
 
 
 def distinct_lines(text: str) -> str:
