@@ -93,3 +93,22 @@ def test_a_command_names_what_it_looks_at_by_its_operands():
     assert command_operands("git diff HEAD~3 -- src/app.py") == "HEAD~3 src/app.py"
     assert command_operands("grep -rn compute_total . | head -40") == "compute_total ."
     assert command_operands("pytest tests/test_dates.py::test_parse_iso -x") == "tests/test_dates.py::test_parse_iso"
+
+
+def test_git_diff_stat_quotes_its_totals_and_never_claims_zero_files(tmp_path):
+    """A real `git diff --stat`: no patch headers, so nothing may be counted from them."""
+    import subprocess
+
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.test", "-C", str(tmp_path)]
+    subprocess.run([*git, "init", "-q"], check=True)
+    for i in range(41):
+        (tmp_path / f"module_{i:02d}.py").write_text("".join(f"value_{j} = {j}\n" for j in range(30)))
+    subprocess.run([*git, "add", "-A"], check=True)
+    subprocess.run([*git, "commit", "-qm", "one"], check=True)
+    for i in range(41):
+        (tmp_path / f"module_{i:02d}.py").write_text("".join(f"value_{j} = {j * 2}\n" for j in range(30)))
+    stat = subprocess.run([*git, "diff", "--stat"], capture_output=True, text=True, check=True).stdout
+    summary = summary_of(stat, "git diff --stat")
+    assert "41 files changed, 1189 insertions(+), 1189 deletions(-)" in summary.body  # value_0 = 0 stays
+    assert "0 files changed" not in summary.body.replace("41 files changed", "")
+    assert "L1: module_00.py | 58\n" in summary.body

@@ -2,7 +2,8 @@
 
 A file the model is about to change, it quotes back exactly (Edit's old_string): a summary of it costs a
 fetch before the edit. So a view of a file is left whole (not offloaded) when it fits the read cap and
-config keep_whole_views says so for it:
+config keep_whole_views says so for it, and it is source code or a document (summarize.source knows its
+language: a log or a data file is read, not edited):
   - "partial": a Read with offset or limit, or `sed -n 'A,Bp' FILE` (the model picked the lines),
   - "edited": the session already changed that file (Edit, Write, MultiEdit, NotebookEdit, `sed -i`).
 Views of other files (the first look at a big file, a document, a listing) are summarized as before.
@@ -82,10 +83,17 @@ def keeps_whole(tool: str, tool_input: dict | None, cwd: str | None, tokens: int
     read cap, of one of `kinds` (config keep_whole_views): it reaches the model whole. edited_files()
     (asked only when it decides) gives the files the session changed so far."""
     view = viewed(tool, tool_input, cwd)
-    if view is None or tokens > read_cap:
+    if view is None or tokens > read_cap or not editable(view[0]):
         return False
     path, partial = view
     return ("partial" in kinds and partial) or ("edited" in kinds and path in edited_files())
+
+
+def editable(path: str) -> bool:
+    """A file one edits: source code or a document (not a log, a data file or a build output)."""
+    from ctxlean.summarize.source import EXTENSIONS
+
+    return os.path.splitext(path)[1].lower() in EXTENSIONS
 
 
 def model_input(transcript: str | os.PathLike, tool_use_id: str) -> dict | None:

@@ -32,6 +32,8 @@ FILE_PLAIN = lazy(r"^--- (?:a/)?([^\t\n]*)[^\n]*\n\+\+\+ (?:b/)?([^\t\n]*)[^\n]*
 HUNK = lazy(r"^@@ [^\n]*$", re.M)
 COMMIT = lazy(r"^commit ([0-9a-f]{7,40})\b[^\n]*$", re.M)
 MAX_HUNK_LINES = 2000  # a hunk's lines looked at for its changes
+STAT_ROW = lazy(r"^ (\S[^\n]*?) +\| +(\d+|Bin [^\n]*?)(?: [+-]*)?$", re.M)  # the +/- bar is left out
+STAT_TOTAL = lazy(r"^ *\d+ files? changed(?:, \d+ insertions?\(\+\))?(?:, \d+ deletions?\(-\))?$", re.M)
 CHANGED_CHARS = 160
 
 
@@ -59,6 +61,8 @@ def summarize_diff(payload: Payload, budget_tokens: int) -> Summary:
         subject = _subject(text, m.end())
         body.add(clip(f"commit {m.group(1)[:12]} (L{line_no}): {subject}", 200))
     files = files_of(text)
+    if not files:  # `git diff --stat`, `--name-only`, or no diff at all: never "0 files changed"
+        return _without_patches(payload, budget_tokens, commits)
     top = changes(body, text, files)
     if len(files) > 1:
         hint = grep_hint(r"^(diff --git|@@ )")
@@ -68,6 +72,29 @@ def summarize_diff(payload: Payload, budget_tokens: int) -> Summary:
     else:
         hint = lines_hint(1, 200)
     return Summary("diff", body.text(), top, hint)
+
+
+def _without_patches(payload: Payload, budget_tokens: int, commits: list) -> Summary:
+    """A diff command's output that holds no patch: its --stat rows and totals line if it has them (quoted,
+    never counted from headers that are not there), else the text summary."""
+    from ctxlean.summarize.text import summarize_text
+
+    text = payload.text
+    totals = matches_with_lines(STAT_TOTAL, text)
+    rows = matches_with_lines(STAT_ROW, text)
+    if not totals and not rows:
+        fallback = summarize_text(payload, budget_tokens)
+        return Summary("diff", fallback.body, fallback.description, fallback.hint)
+    body = Body(budget_tokens)
+    for line_no, m in commits[:3]:
+        body.add(clip(f"commit {m.group(1)[:12]} (L{line_no}): {_subject(text, m.end())}", 200))
+    top = f"diff --stat: {totals[-1][1].group(0).strip()}" if totals else f"diff --stat: {plural(len(rows), 'file')}"
+    body.add(clip(top, 200))
+    for line_no, m in totals[:-1][-2:]:
+        body.add(clip(f"  L{line_no}: {m.group(0).strip()}", 200))
+    body.add_all([clip(f"  L{n}: {m.group(1).strip()} | {m.group(2)}", 200) for n, m in rows],
+                 more="  ... {n} more files (" + grep_hint(r"\| +\d") + ")")
+    return Summary("diff", body.text(), top, lines_hint(1, 200))
 
 
 def changes(body: Body, text: str, files: list[dict]) -> str:
