@@ -64,8 +64,8 @@ def test_report_totals_equal_the_usage_the_api_reported(ctxlean_home, project, t
     proc = subprocess.run(
         [sys.executable, "-m", "ctxlean", "report", "--json", "--by", "model", "--html", str(page)],
         cwd=project, capture_output=True, text=True, timeout=120,
-        env={"HOME": str(ctxlean_home), "PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONPATH": str(SRC),
-             "CLAUDE_PLUGIN_DATA": str(ctxlean_home / ".claude" / "plugins" / "data" / "ctxlean-ctxlean")})
+        # a plain terminal: HOME and PATH only, no CLAUDE_PLUGIN_DATA or CTXLEAN_STORE (the store must be found)
+        env={"HOME": str(ctxlean_home), "PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONPATH": str(SRC)})
     assert proc.returncode == 0, proc.stderr
     report = json.loads(proc.stdout)
 

@@ -26,7 +26,11 @@ def build_server(project: str | None = None):
 
     server = MCPServer("ctxlean", instructions=INSTRUCTIONS)
     project = project or project_of()
-    cfg = config.load(project)
+    try:
+        cfg = config.load(project)
+    except config.ConfigError as exc:  # SessionStart tells the user; stored outputs must stay readable
+        print(f"ctxlean mcp: {exc}; serving with the default settings until it is fixed", file=sys.stderr)
+        cfg = config.Config()
     local = threading.local()  # tools run in worker threads; an sqlite3 connection serves one at a time
 
     def store():
