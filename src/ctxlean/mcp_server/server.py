@@ -93,7 +93,12 @@ def _collect_in_background() -> None:
 
 def main(argv: list[str]) -> int:
     if len(argv) > 1 and argv[1] in ("-h", "--help"):
-        print("usage: ctxlean mcp   (stdio MCP server: fetch_detail, search_details, list_details)")
+        print("usage: ctxlean mcp   (Claude Code starts it: the stdio MCP server of fetch_detail, search_details,\n"
+              "                     list_details)\n\n"
+              "reads:   MCP requests on stdin; the payload store; the ctxlean config of the project it runs in\n"
+              "writes:  MCP answers on stdout; the store's read times; once a day, the store's gc (ctxlean gc)\n\n"
+              "example:\n  ctxlean mcp   # as the plugin's .mcp.json, or a no-plugin install's .mcp.json, runs it\n\n"
+              "exit status: 0 when its client closes stdin, 2 for a config it cannot use")
         return 0
     try:
         server = build_server()
@@ -103,5 +108,5 @@ def main(argv: list[str]) -> int:
         pass
     except config.ConfigError as exc:
         print(f"ctxlean mcp: {exc}", file=sys.stderr)
-        return 1
+        return 2
     return 0

@@ -9,7 +9,6 @@ once a day at startup (collect_if_due), so the cap holds without anyone remember
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 import time
@@ -173,17 +172,16 @@ def collect_if_due(cfg, path: Path | None = None) -> GcReport | None:
 
 def main(argv: list[str]) -> int:
     from ctxlean import config
+    from ctxlean.helptext import parser as help_parser
     from ctxlean.paths import StoreLocationError, store_location
     from ctxlean.store import open_store
 
-    parser = argparse.ArgumentParser(
-        prog="ctxlean gc", formatter_class=argparse.RawDescriptionHelpFormatter,
-        description="Keep the payload store within its TTL and size cap (see ttl_days, max_store_mb), and clear "
-                    "what failed writers left.",
-        epilog="reads:  the user config (~/.config/ctxlean/config.toml) and CTXLEAN_* for ttl_days, max_store_mb "
-               "and store\nwrites: the payload store (the one every hook and command uses; never creates one) "
-               "and its\n        captures/ dir\n\nexamples:\n  ctxlean gc\n  ctxlean gc --ttl-days 7 --max-mb 500"
-               "\n\nexit status: 0 done, 1 the store could not be cleaned, 2 bad arguments or config")
+    parser = help_parser(
+        "ctxlean gc", "Keep the payload store within its TTL and size cap (see ttl_days, max_store_mb), and "
+                      "clear what failed writers left.",
+        reads="the user config (~/.config/ctxlean/config.toml) and CTXLEAN_* for ttl_days, max_store_mb, store",
+        writes="the payload store every hook and command uses (never creates one), its captures/ dir",
+        examples=["ctxlean gc", "ctxlean gc --ttl-days 7 --max-mb 500"])
     parser.add_argument("--ttl-days", type=int, help="override ttl_days from the config (0: no TTL)")
     parser.add_argument("--max-mb", type=int, help="override max_store_mb from the config (0: no cap)")
     args = parser.parse_args(argv[1:])

@@ -205,22 +205,20 @@ def statusline_settings(command: str | None = None) -> dict:
     return {"statusLine": {"type": "command", "command": command, "padding": 0}}
 
 
-HELP = """usage: ctxlean statusline   (Claude Code runs it; the session's JSON on stdin)
-
-Prints Claude Code's status line: context use against the budget, cache hit ratio, cost, tokens saved.
-Reads: the status-line JSON on stdin (session_id, transcript_path, ...), that session's transcripts, the
-ctxlean config, the payload store's ledger. Writes: a small per-session cache in the data dir (statusline/).
-A broken config or store setting shows as "ctxlean is off: <file>: <what is wrong>".
-
-example:
-  echo '{"session_id": "s1", "transcript_path": "/path/to/session.jsonl"}' | ctxlean statusline
-  ctxlean install --statusline      # make Claude Code show it"""
-
-
 def main(argv: list[str]) -> int:
     """Print the status line; on any error print a short fallback line (a status line must never fail)."""
     if any(arg in ("-h", "--help") for arg in argv[1:]):
-        print(HELP)
+        from ctxlean.helptext import epilog
+
+        print("usage: ctxlean statusline   (Claude Code runs it, the session's JSON on stdin)\n\n"
+              "Prints Claude Code's status line: context use against the budget, cache hit ratio, cost, tokens\n"
+              "saved; or, when the config or the store setting cannot be used, \"ctxlean is off: <why>\".\n")
+        print(epilog(reads="the status-line JSON on stdin (session_id, transcript_path, ...), that session's\n"
+                           "         transcripts, the ctxlean config, the payload store's ledger",
+                     writes="one line on stdout; a small per-session cache in the data dir (statusline/)",
+                     examples=["echo '{\"session_id\": \"s1\", \"transcript_path\": \"/path/s1.jsonl\"}' | "
+                               "ctxlean statusline", "ctxlean install --statusline   # Claude Code then shows it"],
+                     exit_status="exit status: always 0 (a status line must never fail)"))
         return 0
     try:
         event = json.loads(sys.stdin.buffer.read() or b"{}")
