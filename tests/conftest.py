@@ -5,9 +5,11 @@ import pytest
 
 @pytest.fixture(autouse=True)
 def isolated_env(tmp_path, monkeypatch):
-    """Every test gets its own store, config dirs and HOME; nothing leaks from the developer's machine."""
+    """Every test gets its own store, config dirs, HOME and working dir; nothing leaks from the developer's
+    machine (nor from this repository's own .claude/ctxlean.toml)."""
     home = tmp_path / "home"
     home.mkdir()
+    monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
     monkeypatch.setenv("XDG_DATA_HOME", str(home / ".local" / "share"))

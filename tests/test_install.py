@@ -163,3 +163,16 @@ def test_usage_errors_exit_2_with_one_clear_line(capsys, monkeypatch, project, a
         got = exc.code
     err = capsys.readouterr().err
     assert got == code and message in err and "Errno" not in err
+
+
+def test_the_repositorys_own_claude_settings_are_portable_and_set_up_ctxlean():
+    """ctxlean is developed with ctxlean: the repo's committed .claude/ is what install --project writes."""
+    from ctxlean import config
+
+    root = Path(__file__).resolve().parents[1]
+    settings = (root / ".claude" / "settings.json").read_text()
+    assert not absolute_paths(settings)
+    assert install.committed_setup(root) == "plugin"
+    budget = config.load(str(root)).context_budget_tokens
+    assert json.loads(settings)["env"] == autocompact_env(budget)
+    assert ".claude/settings.local.json" in (root / ".gitignore").read_text().splitlines()
