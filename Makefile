@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-cc-latest lint bench clean
+.PHONY: demo test test-cc-latest lint bench bench-replay clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -40,3 +40,8 @@ test-cc-latest: $(STAMP)
 	npm install --prefix $(CC_LATEST) --no-audit --no-fund --loglevel=error @anthropic-ai/claude-code@latest
 	$(CC_LATEST)/node_modules/.bin/claude --version
 	CTXLEAN_CLAUDE=$(abspath $(CC_LATEST))/node_modules/.bin/claude $(BIN)/python -m pytest -q -m e2e
+
+# The replay benchmark (issue 14): real agent trajectories from public repositories (benchmarks/replay/data)
+# through ctxlean's offload path; writes its table into benchmarks/README.md.
+bench-replay: $(STAMP)
+	$(BIN)/python benchmarks/replay/bench.py $(BENCH_ARGS)

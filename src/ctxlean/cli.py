@@ -20,6 +20,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("ctxlean.demo", "run the real Claude Code CLI on a scripted task, without and with ctxlean"),
     "report": ("ctxlean.usage.report",
                "tokens, cost, cache hits and what ctxlean saved, by session/model/day/turn"),
+    "estimate": ("ctxlean.replay.estimate",
+                 "what your sessions would have cost with ctxlean, and what its summaries would have hidden"),
     "doctor": ("ctxlean.usage.doctor", "find cache misses in sessions and say why they happened"),
     "statusline": ("ctxlean.usage.statusline", "Claude Code status line: context, cache hits, cost, saved"),
     "gc": ("ctxlean.store.gc", "apply the store's TTL and size cap; remove what failed writers left"),

@@ -11,23 +11,14 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from pathlib import Path
 
 from ctxlean.claude_settings import SettingsError
 from ctxlean.lean import hiding
 from ctxlean.lean.catalog import SKILL, load
-from ctxlean.lean.uses import Uses, count_uses, in_window
-from ctxlean.usage.transcripts import find_transcripts, stderr_progress
+from ctxlean.lean.uses import read_recent
 
 DEFAULT_DAYS = 30
-
-
-def read_uses(days: int, tools: frozenset[str]) -> Uses:
-    """Uses in every project's transcripts of the last `days` days."""
-    since = time.time() - days * 86400
-    files = in_window(find_transcripts(), since)
-    return count_uses(files, tools, since, progress=stderr_progress(len(files)))
 
 
 def table(decisions: list[hiding.Decision]) -> list[str]:
@@ -43,7 +34,7 @@ def table(decisions: list[hiding.Decision]) -> list[str]:
 def run(scope: str, project: Path, days: int = DEFAULT_DAYS, apply: bool = False) -> list[str]:
     """The report (and, with apply, the changes) as lines to print."""
     catalog = load()
-    uses = read_uses(days, catalog.tools)
+    uses = read_recent(days, catalog.tools)
     decisions = hiding.decide(catalog, uses, scope, project)
     if uses.sessions:
         lines = [f"{uses.sessions} session(s) in the last {days} days ({uses.files} transcript file(s) read)"]

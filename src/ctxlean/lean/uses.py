@@ -10,13 +10,14 @@ parsed; a block or command copied into a resumed session's transcript is counted
 from __future__ import annotations
 
 import re
+import time
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from ctxlean.lean.catalog import SKILL, TOOL
 from ctxlean.usage.records import parse_ts
-from ctxlean.usage.transcripts import TranscriptFile, scan_records
+from ctxlean.usage.transcripts import TranscriptFile, find_transcripts, scan_records, stderr_progress
 
 _COMMAND = re.compile(r"<command-name>/?([^<\s]+)</command-name>")
 _COMMAND_MARK = b"<command-name>/"
@@ -100,3 +101,10 @@ def _uses_in(rec: dict, tools: frozenset[str]) -> list[tuple[tuple[str, str], st
             if isinstance(text, str):
                 found.extend(((SKILL, name), uid) for name in _COMMAND.findall(text)[:1])
     return found
+
+
+def read_recent(days: int, tools: frozenset[str]) -> Uses:
+    """Uses in every project's transcripts of the last `days` days."""
+    since = time.time() - days * 86400
+    files = in_window(find_transcripts(), since)
+    return count_uses(files, tools, since, progress=stderr_progress(len(files)))

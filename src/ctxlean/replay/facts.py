@@ -2,7 +2,8 @@
 
 A fact is an identifier in a tool output that was not in the context before it (new in that output):
 - a path: a token with a `/` between name characters (`src/app/models.py`, `/usr/lib/x`);
-- a name with a digit, dot or underscore (`test_parse_date`, `v2.14.1`, `ERR_42`, `numpy.ndarray`);
+- a name with a digit, dot or underscore (`test_parse_date`, `v2.14.1`, `ERR_42`, `numpy.ndarray`), and a
+  version (`2.14.1`);
 - a number of 3 or more digits (a line number, a count, an id, a port);
 - a hash (7 to 64 hex digits with both a digit and a letter).
 It is *used* when it appears in the model's next three responses (their text or tool inputs). A path
@@ -21,6 +22,7 @@ import re
 
 _TOKEN = re.compile(r"[A-Za-z0-9_./\-]+")
 _HASH = re.compile(r"[0-9a-f]{7,64}")
+_VERSION = re.compile(r"\d+(?:\.\d+)+")
 _MAX_FACT = 200
 _EDGE = "./-"
 
@@ -41,26 +43,36 @@ def identifiers(text: str) -> set[str]:
             found.add(token)
         elif any(c.isalpha() for c in token) and any(c.isdigit() or c in "._" for c in token):
             found.add(token)
+        elif _VERSION.fullmatch(token):
+            found.add(token)
     return found
 
 
-def mentioned(fact: str, tokens: set[str], paths: list[str]) -> bool:
-    """fact is among tokens, or (a path) one of `paths` is a longer or shorter form of it."""
-    if fact in tokens:
-        return True
-    if "/" not in fact:
-        return False
-    return any(p.endswith("/" + fact) or fact.endswith("/" + p) for p in paths)
+def _name(path: str) -> str:
+    return path.rsplit("/", 1)[-1]
 
 
 class Mentions:
-    """The identifiers of a text, with its paths listed for the suffix match."""
+    """The identifiers of some text, paths indexed by their last part for the longer-or-shorter match."""
 
     __slots__ = ("tokens", "paths")
 
-    def __init__(self, text: str):
-        self.tokens = identifiers(text)
-        self.paths = [t for t in self.tokens if "/" in t]
+    def __init__(self, text: str = ""):
+        self.tokens: set[str] = set()
+        self.paths: dict[str, list[str]] = {}
+        if text:
+            self.add(identifiers(text))
+
+    def add(self, found: set[str]) -> None:
+        for token in found - self.tokens:
+            if "/" in token:
+                self.paths.setdefault(_name(token), []).append(token)
+        self.tokens |= found
 
     def has(self, fact: str) -> bool:
-        return mentioned(fact, self.tokens, self.paths)
+        """fact is among the identifiers, or (a path) one of them is a longer or shorter form of it."""
+        if fact in self.tokens:
+            return True
+        if "/" not in fact:
+            return False
+        return any(p.endswith("/" + fact) or fact.endswith("/" + p) for p in self.paths.get(_name(fact), ()))

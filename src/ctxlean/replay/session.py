@@ -23,6 +23,7 @@ class ToolCall:
     shown: str  # the result's text as the model saw it
     response: object = None  # the tool_response hooks get (Claude Code's toolUseResult), when recorded
     full_path: str | None = None  # the file holding the whole output, when Claude Code persisted it
+    output: str | None = None  # the whole output, when the source has it and the model saw less
     error: bool = False  # the tool failed (PostToolUseFailure, not PostToolUse, would have run)
     cut: bool = False  # the model saw a cut output and the whole is not in the source
 
