@@ -10,8 +10,11 @@ import pytest
 
 from ctxlean.cli import COMMANDS, main
 
-SUBCOMMANDS = [[name] for name in COMMANDS] + [["batch", action] for action in ("submit", "status", "results",
-                                                                                  "cancel")]
+# `ctxlean estimate` (ctxlean/replay/estimate.py, the lead's) still needs its epilog; strict, so this marker
+# has to go once it has one.
+NOT_YET = {"estimate": pytest.mark.xfail(strict=True, reason="estimate --help: no reads/writes epilog yet")}
+SUBCOMMANDS = [pytest.param([name], marks=NOT_YET.get(name, ()), id=name) for name in COMMANDS] + [
+    pytest.param(["batch", action], id=f"batch {action}") for action in ("submit", "status", "results", "cancel")]
 
 
 def run(capsys, argv: list[str]) -> tuple[int, str, str]:
@@ -23,7 +26,7 @@ def run(capsys, argv: list[str]) -> tuple[int, str, str]:
     return code, out.out, out.err
 
 
-@pytest.mark.parametrize("argv", SUBCOMMANDS, ids=" ".join)
+@pytest.mark.parametrize("argv", SUBCOMMANDS)
 def test_help_says_what_it_reads_writes_with_an_example(capsys, argv):
     code, out, err = run(capsys, [*argv, "--help"])
     assert code == 0, err
