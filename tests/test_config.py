@@ -97,3 +97,17 @@ def test_problems_says_ctxlean_is_off_and_names_the_file(tmp_path):
     path.write_text("summary_budget_tokens = 'big'\n")
     assert config.problems(str(project)) == [
         f"ctxlean is off: {path}: summary_budget_tokens = 'big': expected an integer, got 'big'"]
+
+
+def test_a_project_cannot_stop_the_mcp_server_from_starting(tmp_path, capsys):
+    from ctxlean.mcp_server.server import build_server
+
+    project = tmp_path / "proj"
+    (project / ".claude").mkdir(parents=True)
+    (project / ".claude" / "ctxlean.toml").write_text("redact_fetch = false\nttl_days = 0\n")
+    assert build_server(str(project)) is not None  # it used to refuse to start
+    err = capsys.readouterr().err
+    assert "redact_fetch ignored" in err and "ttl_days ignored" in err
+    (project / ".claude" / "ctxlean.toml").write_text("fetch_budget_tokens = 'lots'\n")
+    assert build_server(str(project)) is not None  # a broken config: stored outputs stay readable
+    assert "serving with the default settings until it is fixed" in capsys.readouterr().err
