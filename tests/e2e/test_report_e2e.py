@@ -96,7 +96,7 @@ def test_report_totals_equal_the_usage_the_api_reported(ctxlean_home, project, t
     gc = subprocess.run([sys.executable, "-m", "ctxlean", "gc"], cwd=project, capture_output=True, text=True,
                         timeout=120, env=terminal)
     assert gc.returncode == 0, gc.stderr
-    assert f"ctxlean gc: store {store}: 1 payloads before, 1 after" in gc.stdout
+    assert f"ctxlean gc: store {store}: 1 payload(s) before, 1 after" in gc.stdout
     assert list(ctxlean_home.rglob("store.sqlite3")) == [store]
     assert not list(project.rglob("*.sqlite3"))
 

@@ -211,7 +211,7 @@ def main(argv: list[str]) -> int:
     except StoreError as exc:
         print(f"ctxlean gc: {exc}", file=sys.stderr)
         return 1
-    print(f"ctxlean gc: store {location.shown()}: {payloads:,} payloads before, {left:,} after")
+    print(f"ctxlean gc: store {location.shown()}: {payloads:,} payload(s) before, {left:,} after")
     print(report.text(ttl, cap))
     _report_swept()
     return 0
