@@ -31,10 +31,10 @@ class ToolCall:
 @dataclass(slots=True)
 class Block:
     role: str  # "user", "assistant" or "system"
-    kind: str  # "text", "tool_use", "tool_result", "thinking" or "other"
+    kind: str  # "text", "tool_use", "tool_result", "thinking", "reminder" (Claude Code's own text) or "other"
     text: str  # what facts are read from (a tool_use: its name and JSON input)
     tokens: int  # estimated tokens (ctxlean.tokens) of the block as sent
-    call: ToolCall | None = None  # the tool result's call
+    call: ToolCall | None = None  # a tool_use block's call; a tool result's call, with its output
 
 
 @dataclass(slots=True)

@@ -55,7 +55,8 @@ def session_of(data: dict, pace_seconds: float = 10.0) -> Session:
         chain.items.append(Request(ts, model, estimate_tokens(thought) + estimate_tokens(call_text)))
         if thought:
             chain.items.append(Block("assistant", "text", thought, estimate_tokens(thought)))
-        chain.items.append(Block("assistant", "tool_use", call_text, estimate_tokens(call_text)))
+        chain.items.append(Block("assistant", "tool_use", call_text, estimate_tokens(call_text),
+                                 ToolCall(f"step{number}", tool, tool_input, "")))
         observation = str(step.get("observation") or "")
         shown = _cut(observation, data.get("shown_max_chars"))
         call = ToolCall(f"step{number}", tool, tool_input, shown, error=bool(step.get("error")),

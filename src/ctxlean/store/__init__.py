@@ -1,8 +1,10 @@
 """The payload store: content-addressed, compressed, scoped by project.
 
 `open_store()` returns the store at the one configured location (ctxlean.paths.store_location): the
-embedded SQLite store, or the PostgreSQL backend for a postgresql:// URL. Handles are `ctx_` plus the first
-16 hex digits of the payload's sha256, so the same payload always gets the same handle.
+embedded SQLite store (the default), or the PostgreSQL store a fleet of machines shares when CTXLEAN_STORE
+(or `store` in the user config) is a postgresql:// URL. Both implement the protocol in store/protocol.py.
+Handles are `ctx_` plus the first 16 hex digits of the payload's sha256, so the same payload always gets
+the same handle, on every machine.
 """
 
 from __future__ import annotations
@@ -57,21 +59,23 @@ def check_handle(handle: object) -> str:
                       "e.g. ctx_0123456789abcdef (list_details() shows this project's handles)")
 
 
-def open_store(path: Path | None = None):
-    """The store at `path` (a SQLite file), else at the configured location. StoreError when that location
-    cannot be used (a bad setting, or a PostgreSQL URL without the PostgreSQL backend installed)."""
-    from ctxlean.paths import StoreLocationError, store_location
+def open_store(location: Path | str | None = None):
+    """The store at `location`: a SQLite file (a Path, or the `location` a SQLite store gives back), a
+    postgresql:// URL, or by default the configured one (ctxlean.paths.store_location). The PostgreSQL
+    backend, and psycopg with it, is imported only for such a URL, so the SQLite path stays standard-library.
+    StoreError when the location cannot be used (a bad setting, a URL of no store ctxlean knows)."""
+    from ctxlean.paths import StoreLocationError, resolve_store, store_location
     from ctxlean.store.sqlite import SqliteStore
 
-    if path is None:
-        try:
-            location = store_location()
-        except StoreLocationError as exc:
-            raise StoreError(str(exc)) from exc
-        if location.kind == "postgresql":
-            return _open_postgresql(location)
-        path = location.path
-    return SqliteStore(path)
+    if isinstance(location, Path) or (isinstance(location, str) and "://" not in location):
+        return SqliteStore(Path(location))
+    try:
+        where = store_location() if location is None else resolve_store(location, "store")
+    except StoreLocationError as exc:
+        raise StoreError(str(exc)) from exc
+    if where.kind == "postgresql":
+        return _open_postgresql(where)
+    return SqliteStore(where.path)
 
 
 def _open_postgresql(location):
