@@ -10,8 +10,9 @@ the same handle, on every machine.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from pathlib import Path
+
+from ctxlean.values import Value
 
 HANDLE_RE = re.compile(r"ctx_[0-9a-f]{16}")
 # A handle as a model may copy it out of a summary: quoted, in backticks, with the colon or full stop that
@@ -28,16 +29,13 @@ class HandleError(LookupError):
     """A handle that is malformed, unknown, or not visible from this project. The message is for the model."""
 
 
-@dataclass(frozen=True)
-class PayloadInfo:
-    handle: str
-    project: str
-    tool: str
-    kind: str
-    description: str
-    size: int
-    lines: int
-    created: float
+class PayloadInfo(Value):
+    __slots__ = ("handle", "project", "tool", "kind", "description", "size", "lines", "created")
+
+    def __init__(self, handle: str, project: str, tool: str, kind: str, description: str, size: int, lines: int,
+                 created: float):
+        self.handle, self.project, self.tool, self.kind = handle, project, tool, kind
+        self.description, self.size, self.lines, self.created = description, size, lines, created
 
 
 def handle_for(sha256_hex: str) -> str:

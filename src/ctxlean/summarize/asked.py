@@ -10,11 +10,11 @@ the ones the summary shows. Deterministic: the same words and payload give the s
 from __future__ import annotations
 
 import math
-import re
 
+from ctxlean.lazy_re import lazy
 from ctxlean.summarize.common import LineIndex
 
-_TERM = re.compile(r"[A-Za-z_][\w.\-/]*\w|\d{3,}")
+_TERM = lazy(r"[A-Za-z_][\w.\-/]*\w|\d{3,}")
 STOPWORDS = frozenset("""
 about above after again against also another any anything appear around because been before being below
 between both but check code could does doing done down during each either else even every file files first

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+from ctxlean.lazy_re import lazy
 from ctxlean.summarize import Payload, Summary
 from ctxlean.summarize.common import (
     BY_CONTENT,
@@ -23,13 +24,13 @@ from ctxlean.summarize.common import (
     seen,
 )
 
-PROGRAM = re.compile(r"(?:git\s+(?:-C\s+\S+\s+)?(?:diff|show|format-patch|stash\s+show)|diff\s+-\S*[uU]|diff\s+-r)\b")
-CONTENT = re.compile(r"^diff --git |^--- \S[^\n]*\n\+\+\+ \S|^Index: \S", re.M)
+PROGRAM = lazy(r"(?:git\s+(?:-C\s+\S+\s+)?(?:diff|show|format-patch|stash\s+show)|diff\s+-\S*[uU]|diff\s+-r)\b")
+CONTENT = lazy(r"^diff --git |^--- \S[^\n]*\n\+\+\+ \S|^Index: \S", re.M)
 CONTENT_WORDS = ("diff --git", "--- ", "Index: ")
-FILE_GIT = re.compile(r"^diff --git (?:\"?a/)?([^\n]*?)\"? (?:\"?b/)?([^\n\"]*)\"?$", re.M)
-FILE_PLAIN = re.compile(r"^--- (?:a/)?([^\t\n]*)[^\n]*\n\+\+\+ (?:b/)?([^\t\n]*)[^\n]*$", re.M)
-HUNK = re.compile(r"^@@ [^\n]*$", re.M)
-COMMIT = re.compile(r"^commit ([0-9a-f]{7,40})\b[^\n]*$", re.M)
+FILE_GIT = lazy(r"^diff --git (?:\"?a/)?([^\n]*?)\"? (?:\"?b/)?([^\n\"]*)\"?$", re.M)
+FILE_PLAIN = lazy(r"^--- (?:a/)?([^\t\n]*)[^\n]*\n\+\+\+ (?:b/)?([^\t\n]*)[^\n]*$", re.M)
+HUNK = lazy(r"^@@ [^\n]*$", re.M)
+COMMIT = lazy(r"^commit ([0-9a-f]{7,40})\b[^\n]*$", re.M)
 MAX_HUNK_LINES = 2000  # a hunk's lines looked at for its changes
 CHANGED_CHARS = 160
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from ctxlean.lazy_re import lazy
 from ctxlean.summarize.common import LineIndex, lines_containing
 
 FAILURE, ERROR, EXIT, WARNING = "failure", "error", "exit", "warning"
@@ -35,7 +36,7 @@ _ALONE_L, _ALONE_R = r"(?<![\w.\-/])", r"(?![\w\-])"
 # literals (str `in` is far cheaper than a regex), and only lines holding some literal are looked at at all,
 # found with one str.find pass per literal over the lower-cased payload: few literals, each covering many
 # spellings ("rror": error, Error, ERROR, AssertionError, level=error). First match wins: RANK order.
-_FORMS = [(kind, literals, re.compile(pattern, flags)) for kind, literals, pattern, flags in (
+_FORMS = [(kind, literals, lazy(pattern, flags)) for kind, literals, pattern, flags in (
     (FAILURE, ("fail",), r"\[\s*FAILED\s*\]|^--- FAIL\b|^FAIL(?:ED)?[\s:]|" + _ALONE_L + r"FAIL(?:ED|URE|URES)?"
      + _ALONE_R + r"|\b[1-9]\d* (?:failed|failures?)\b(?![\w-])|\btests? failed\b", 0),
     (FAILURE, ("expected",), r"\bexpected\b[^\n]{0,80}?\b(?:got|but (?:was|got)|actual|received)\b", 0),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from ctxlean.lazy_re import lazy
 from ctxlean.summarize import Payload, Summary
 from ctxlean.summarize.common import (
     BY_CONTENT,
@@ -20,10 +21,10 @@ from ctxlean.summarize.common import (
 )
 from ctxlean.summarize.diff import COMMIT, changes, files_of
 
-PROGRAM = re.compile(r"git\s+(?:-C\s+\S+\s+)?(?:log|reflog|shortlog|whatchanged)\b")
-ONELINE = re.compile(r"^(?:[*|\\/ ]+)?([0-9a-f]{7,40}) ([^\n]*)$", re.M)
-AUTHOR = re.compile(r"^Author:\s*([^<\n]*?)\s*(?:<[^>\n]*>)?\s*$", re.M)
-DATE = re.compile(r"^(?:Author)?Date:\s*([^\n]*?)\s*$", re.M)
+PROGRAM = lazy(r"git\s+(?:-C\s+\S+\s+)?(?:log|reflog|shortlog|whatchanged)\b")
+ONELINE = lazy(r"^(?:[*|\\/ ]+)?([0-9a-f]{7,40}) ([^\n]*)$", re.M)
+AUTHOR = lazy(r"^Author:\s*([^<\n]*?)\s*(?:<[^>\n]*>)?\s*$", re.M)
+DATE = lazy(r"^(?:Author)?Date:\s*([^\n]*?)\s*$", re.M)
 
 
 def is_git_log(payload: Payload) -> int:

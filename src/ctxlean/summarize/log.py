@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
+from ctxlean.lazy_re import lazy
 from ctxlean.summarize import Payload, Summary, forms
 from ctxlean.summarize.common import (
     BY_CONTENT,
@@ -32,22 +33,22 @@ SERIOUS = ("ERROR", "ERR", "FATAL", "CRIT", "CRITICAL", "SEVERE", "PANIC", "EMER
 # Where the level sits, learned from the head: the n-th whitespace-separated field, or a key=value / JSON
 # key. Each layout is (pattern for any level, pattern for ERROR-like levels only). The any-level patterns
 # run over "\n" + text (see _levels): a field-position one starts with "\n" where it means "line start".
-LAYOUTS = [(re.compile(r"level=\"?(\w+)", re.M),
-            re.compile(r"level=\"?(?i:(error|err|fatal|crit|critical|panic|emerg|alert))\b", re.M)),
-           (re.compile(r"\"(?:level|severity|lvl)\": ?\"(\w+)\"", re.M),
-            re.compile(r"\"(?:level|severity|lvl)\": ?\"(?i:(error|err|fatal|crit|critical|panic|emerg|alert))\"",
+LAYOUTS = [(lazy(r"level=\"?(\w+)", re.M),
+            lazy(r"level=\"?(?i:(error|err|fatal|crit|critical|panic|emerg|alert))\b", re.M)),
+           (lazy(r"\"(?:level|severity|lvl)\": ?\"(\w+)\"", re.M),
+            lazy(r"\"(?:level|severity|lvl)\": ?\"(?i:(error|err|fatal|crit|critical|panic|emerg|alert))\"",
                        re.M))]
-LAYOUTS += [(re.compile(rf"\n(?:\S+\s+){{{k}}}[\[(<|]?" + LEVELS),
-             re.compile(rf"^(?:\S+\s+){{{k}}}[\[(<|]?" + SERIOUS_LEVELS, re.M)) for k in range(6)]
-ACCESS = re.compile(r'^\S+ \S+ \S+ \[[^\]\n]+\] "[^"\n]*" (\d)\d\d ', re.M)
-ACCESS_5XX = re.compile(r'\] "[^"\n]*" 5\d\d ')
-TIMESTAMP = re.compile(
+LAYOUTS += [(lazy(rf"\n(?:\S+\s+){{{k}}}[\[(<|]?" + LEVELS),
+             lazy(rf"^(?:\S+\s+){{{k}}}[\[(<|]?" + SERIOUS_LEVELS, re.M)) for k in range(6)]
+ACCESS = lazy(r'^\S+ \S+ \S+ \[[^\]\n]+\] "[^"\n]*" (\d)\d\d ', re.M)
+ACCESS_5XX = lazy(r'\] "[^"\n]*" 5\d\d ')
+TIMESTAMP = lazy(
     r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2})?|"
     r"\d{2}/\w{3}/\d{4}:\d{2}:\d{2}:\d{2}(?: [+-]\d{4})?|\b[A-Z][a-z]{2} [ \d]\d \d{2}:\d{2}:\d{2}\b")
-PROGRAM = re.compile(r"(?:journalctl|docker\s+(?:compose\s+)?logs|kubectl\s+logs|podman\s+logs|"
+PROGRAM = lazy(r"(?:journalctl|docker\s+(?:compose\s+)?logs|kubectl\s+logs|podman\s+logs|"
                      r"(?:cat|tail|head|less|zcat|grep)\s+(?:-\S+(?:\s+\d+)?\s+)*\S*(?:\.log\b|/var/log/))")
 # hex ids (request ids, hashes: "req-61228e88") as one token, then any other number
-VARIABLE = re.compile(r"0x[0-9a-f]+|\b(?=[0-9a-f]*\d)[0-9a-f]{6,}\b|\d+")
+VARIABLE = lazy(r"0x[0-9a-f]+|\b(?=[0-9a-f]*\d)[0-9a-f]{6,}\b|\d+")
 
 
 def is_log(payload: Payload) -> int:

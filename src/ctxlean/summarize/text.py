@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from ctxlean.lazy_re import lazy
 from ctxlean.summarize import Payload, Summary, forms
 from ctxlean.summarize.common import (
     BY_CONTENT,
@@ -37,7 +38,7 @@ def is_binary(payload: Payload) -> int:
 def _magic_pattern(magic: bytes) -> re.Pattern:
     """magic as it reads after decoding: a non-ASCII byte is U+FFFD (utf-8 "replace", as the hook
     decodes) or itself (latin-1)."""
-    return re.compile("".join(re.escape(chr(b)) if b < 0x80 else f"[\ufffd{re.escape(chr(b))}]" for b in magic))
+    return lazy("".join(re.escape(chr(b)) if b < 0x80 else f"[\ufffd{re.escape(chr(b))}]" for b in magic))
 
 
 MAGIC_PATTERNS = [(_magic_pattern(magic), name) for magic, name in MAGIC]
