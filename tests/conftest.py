@@ -26,9 +26,11 @@ def mcp_fork_servers():
 
 @pytest.fixture(autouse=True)
 def isolated_env(tmp_path, monkeypatch):
-    """Every test gets its own store, config dirs and HOME; nothing leaks from the developer's machine."""
+    """Every test gets its own store, config dirs, HOME and working dir; nothing leaks from the developer's
+    machine (nor from this repository's own .claude/ctxlean.toml)."""
     home = tmp_path / "home"
     home.mkdir()
+    monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
     monkeypatch.setenv("XDG_DATA_HOME", str(home / ".local" / "share"))
@@ -39,6 +41,56 @@ def isolated_env(tmp_path, monkeypatch):
         if name.startswith(("CLAUDE", "CTXLEAN_")) and name != "CTXLEAN_STORE":
             monkeypatch.delenv(name)
     return tmp_path
+
+
+@pytest.fixture(autouse=True)
+def stops_its_threads():
+    """A test stops every thread it started, whatever happens: a non-daemon thread left running keeps the
+    whole run from exiting after the last test (CI would then sit until its own limit)."""
+    import threading
+
+    before = set(threading.enumerate())
+    yield
+    left = [t for t in threading.enumerate() if t not in before and t.is_alive() and not t.daemon]
+    for thread in left:
+        thread.join(5)  # one finishing its last step is not a leak
+    left = [t.name for t in left if t.is_alive()]
+    assert not left, f"threads still running after the test: {left}"
+
+
+_stacks = None  # kept open for faulthandler
+
+
+def pytest_configure(config):
+    """With CTXLEAN_TEST_PROGRESS set (by .ci/run), SIGUSR1 writes every thread's stack to that file +
+    ".stacks" (stderr is captured while a test runs): what a run past its deadline was doing."""
+    global _stacks
+    if os.environ.get("CTXLEAN_TEST_PROGRESS"):
+        import faulthandler
+        import signal
+
+        _stacks = open(os.environ["CTXLEAN_TEST_PROGRESS"] + ".stacks", "w")
+        faulthandler.register(signal.SIGUSR1, file=_stacks, all_threads=True)
+
+
+def pytest_runtest_logstart(nodeid, location):
+    """Keep the running test's id where .ci/run can name it if the run passes its deadline."""
+    _progress(f"running {nodeid}")
+
+
+def pytest_sessionfinish(session, exitstatus):
+    import threading
+
+    running = [t.name for t in threading.enumerate() if t.is_alive() and not t.daemon
+               and t is not threading.main_thread()]
+    _progress(f"all tests finished; threads that keep the process alive: {running or 'none'}")
+
+
+def _progress(text: str) -> None:
+    path = os.environ.get("CTXLEAN_TEST_PROGRESS")
+    if path:
+        with open(path, "w") as fh:
+            fh.write(text + "\n")
 
 
 # -- PostgreSQL (the fleet store): a real server, or a visible skip -----------------------------------------

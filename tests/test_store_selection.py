@@ -9,7 +9,7 @@ import pytest
 
 from ctxlean import config
 from ctxlean.identity import git_remote, normalise_remote, shared_scope_key
-from ctxlean.paths import data_dir, store_url
+from ctxlean.paths import data_dir, plugin_data_dir, store_location
 from ctxlean.store import StoreError, open_store
 
 
@@ -22,7 +22,7 @@ def user_config(text: str) -> None:
 
 def test_a_url_in_the_environment_or_the_user_config_selects_postgresql(pg_url, monkeypatch):
     monkeypatch.setenv("CTXLEAN_STORE", pg_url)
-    assert store_url() == pg_url
+    assert store_location().url == pg_url
     with open_store() as store:
         assert store.backend == "postgresql"
     monkeypatch.delenv("CTXLEAN_STORE")
@@ -32,28 +32,29 @@ def test_a_url_in_the_environment_or_the_user_config_selects_postgresql(pg_url, 
 
 
 def test_a_directory_in_ctxlean_store_keeps_the_local_sqlite_store(tmp_path):
-    assert store_url() is None
+    assert store_location().url is None
     with open_store() as store:
         assert store.backend == "sqlite" and store.path == tmp_path / "store" / "store.sqlite3"
 
 
 def test_local_files_stay_in_the_data_dir_when_the_store_is_a_url(monkeypatch, tmp_path):
     monkeypatch.setenv("CTXLEAN_STORE", "postgresql://u@127.0.0.1/team")
-    monkeypatch.setenv("CLAUDE_PLUGIN_DATA", str(tmp_path / "plugin-data"))
-    assert data_dir() == tmp_path / "plugin-data"
+    monkeypatch.setenv("CLAUDE_PLUGIN_DATA", str(tmp_path / "plugin-data"))  # Claude Code's, ignored: one place
+    assert data_dir() == plugin_data_dir() == tmp_path / "home" / ".claude" / "plugins" / "data" / "ctxlean-ctxlean"
 
 
 def test_a_project_cannot_point_the_store_elsewhere_and_a_bad_value_is_named(tmp_path, monkeypatch):
     project = tmp_path / "proj"
     (project / ".claude").mkdir(parents=True)
     (project / ".claude" / "ctxlean.toml").write_text('store = "postgresql://attacker@evil.example/x"\n')
-    with pytest.raises(config.ConfigError, match="can only be set in your user config"):
-        config.load(str(project))
+    warnings: list[str] = []
+    assert "evil" not in config.load(str(project), warn=warnings.append).store
+    assert "store ignored: it can only be set in your user config" in warnings[0]
     monkeypatch.delenv("CTXLEAN_STORE")
-    user_config('store = "/some/dir"\n')
-    with pytest.raises(config.ConfigError, match="expected a postgresql:// URL"):
-        config.load()
-    with pytest.raises(StoreError, match="no store ctxlean knows"):
+    user_config('store = "some/dir"\n')  # a relative dir is no place
+    with pytest.raises(StoreError, match="store in .*config.toml = 'some/dir' is a relative path"):
+        open_store()
+    with pytest.raises(StoreError, match="unsupported store URL scheme mysql://"):
         open_store("mysql://u@h/db")
 
 

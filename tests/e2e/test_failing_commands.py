@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from ctxlean.fakeapi import FakeAnthropic, Rule, Script
-from ctxlean.fakeapi.claude import FETCH_DETAIL, claude_env
+from ctxlean.fakeapi.claude import FETCH_DETAIL, claude_env, claude_executable
 from ctxlean.fakeapi.script import (
     has_tool_result,
     not_,
@@ -195,7 +195,8 @@ def test_the_agent_sdk_callbacks_keep_a_failing_run_too(tmp_path, ledger_project
 
     async def drive(url: str) -> None:
         options = ctxlean_options(ClaudeAgentOptions(cwd=str(ledger_project), permission_mode="bypassPermissions",
-                                                     env=claude_env(tmp_path / "home", url)), agents=False)
+                                                     env=claude_env(tmp_path / "home", url),
+                                                     cli_path=claude_executable()), agents=False)
         async for _ in query(prompt="Run the tests.", options=options):
             pass
 

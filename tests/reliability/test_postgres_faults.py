@@ -34,7 +34,8 @@ PROCESSES = 8
 
 
 def error_log(tmp_path) -> str:
-    path = tmp_path / "home" / ".local" / "share" / "ctxlean" / "errors.log"
+    """The hooks' errors.log: with a URL store it stays in the local data dir, Claude Code's plugin data dir."""
+    path = tmp_path / "home" / ".claude" / "plugins" / "data" / "ctxlean-ctxlean" / "errors.log"
     return path.read_text() if path.exists() else ""
 
 

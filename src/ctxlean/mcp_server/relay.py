@@ -156,7 +156,11 @@ def main(argv: list[str]) -> int:
     if len(argv) > 1 and argv[1] in ("-h", "--help"):
         print("usage: ctxlean mcp [--direct]   (stdio MCP server: fetch_detail, search_details, list_details)\n"
               "  --direct   serve in this process, not through the user's warm fork server (also\n"
-              "             CTXLEAN_MCP_DIRECT=1)")
+              "             CTXLEAN_MCP_DIRECT=1)\n\n"
+              "reads:   MCP requests on stdin; the payload store; the ctxlean config of the project it runs in\n"
+              "writes:  MCP answers on stdout; the store's read times; once a day, the store's gc (ctxlean gc)\n\n"
+              "example:\n  ctxlean mcp   # what the plugin's .mcp.json (or a no-plugin install's) runs\n\n"
+              "exit status: 0 when its client closes stdin, 2 for a config it cannot use")
         return 0
     direct = "--direct" in argv or os.environ.get("CTXLEAN_MCP_DIRECT") == "1"
     if not direct and hasattr(socket, "send_fds") and hasattr(os, "fork"):

@@ -28,7 +28,11 @@ def build_server(project: str | None = None):
 
     server = MCPServer("ctxlean", instructions=INSTRUCTIONS)
     project = project or project_of()
-    cfg = config.load(project)
+    try:
+        cfg = config.load(project)
+    except config.ConfigError as exc:  # SessionStart tells the user; stored outputs must stay readable
+        print(f"ctxlean mcp: {exc}; serving with the default settings until it is fixed", file=sys.stderr)
+        cfg = config.Config()
     local = threading.local()  # tools run in worker threads; an sqlite3 connection serves one at a time
 
     def store():
@@ -119,5 +123,5 @@ def main(argv: list[str]) -> int:
         pass
     except config.ConfigError as exc:
         print(f"ctxlean mcp: {exc}", file=sys.stderr)
-        return 1
+        return 2
     return 0

@@ -9,7 +9,6 @@ once a day at startup (collect_if_due), so the cap holds without anyone remember
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 import time
@@ -178,17 +177,32 @@ def collect_if_due(cfg, path: Path | None = None) -> GcReport | None:
 
 def main(argv: list[str]) -> int:
     from ctxlean import config
+    from ctxlean.helptext import parser as help_parser
+    from ctxlean.paths import StoreLocationError, store_location
     from ctxlean.store import open_store
 
-    parser = argparse.ArgumentParser(prog="ctxlean gc", description="Keep the payload store within its TTL and "
-                                     "size cap (see ttl_days, max_store_mb), and clear what failed writers left.")
+    parser = help_parser(
+        "ctxlean gc", "Keep the payload store within its TTL and size cap (see ttl_days, max_store_mb), and "
+                      "clear what failed writers left.",
+        reads="the user config (~/.config/ctxlean/config.toml) and CTXLEAN_* for ttl_days, max_store_mb, store",
+        writes="the payload store every hook and command uses (never creates one), its captures/ dir",
+        examples=["ctxlean gc", "ctxlean gc --ttl-days 7 --max-mb 500"])
     parser.add_argument("--ttl-days", type=int, help="override ttl_days from the config (0: no TTL)")
     parser.add_argument("--max-mb", type=int, help="override max_store_mb from the config (0: no cap)")
     args = parser.parse_args(argv[1:])
     try:
         cfg = config.load()  # store-wide settings: user config and environment only
-        ttl = cfg.ttl_days if args.ttl_days is None else args.ttl_days
-        cap = cfg.max_store_mb if args.max_mb is None else args.max_mb
+        location = store_location()
+    except (config.ConfigError, StoreLocationError) as exc:
+        print(f"ctxlean gc: {exc}", file=sys.stderr)
+        return 2
+    ttl = cfg.ttl_days if args.ttl_days is None else args.ttl_days
+    cap = cfg.max_store_mb if args.max_mb is None else args.max_mb
+    if location.path is not None and not location.path.exists():
+        print(f"ctxlean gc: no store at {location.shown()} yet; nothing to clean")
+        _report_swept()
+        return 0
+    try:
         say = lambda step: print(f"ctxlean gc: {step} ...", file=sys.stderr)  # noqa: E731
         say("checking the store")
         store = open_store()
@@ -196,14 +210,21 @@ def main(argv: list[str]) -> int:
             print(f"ctxlean gc: {store.move_aside(f'is damaged ({damage})')}")
             store = open_store()
         with store:
+            payloads = store.db.execute("SELECT COUNT(*) FROM payloads").fetchone()[0]
             report = collect(store, ttl_days=ttl, max_bytes=cap << 20, progress=say)
-    except (config.ConfigError, StoreError) as exc:
+            left = store.db.execute("SELECT COUNT(*) FROM payloads").fetchone()[0]
+    except StoreError as exc:
         print(f"ctxlean gc: {exc}", file=sys.stderr)
         return 1
+    print(f"ctxlean gc: store {location.shown()}: {payloads:,} payload(s) before, {left:,} after")
     print(report.text(ttl, cap))
+    _report_swept()
+    return 0
+
+
+def _report_swept() -> None:
     if swept := sweep_captures():
         print(f"ctxlean gc: removed {swept} leftover capture file(s) of interrupted commands")
-    return 0
 
 
 def sweep_captures() -> int:

@@ -249,10 +249,16 @@ def add_scope_arguments(parser: argparse.ArgumentParser, what: str) -> None:
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(
-        prog="ctxlean report",
-        description="Tokens, cost and cache use of Claude Code sessions, and what ctxlean saved.",
-    )
+    from ctxlean.helptext import parser as help_parser
+    from ctxlean.paths import StoreLocationError, store_location
+
+    parser = help_parser(
+        "ctxlean report", "Tokens, cost and cache use of Claude Code sessions, and what ctxlean saved.",
+        reads="Claude Code's transcripts (~/.claude/projects, or $CLAUDE_CONFIG_DIR/projects), the price data "
+              "and\n         [pricing] in the config, the payload store's ledger of offloads",
+        writes="nothing (--html FILE: that page)",
+        examples=["ctxlean report", "ctxlean report --by model --since 2026-11-01",
+                  "ctxlean report --session 33f2 --json", "ctxlean report --by day --html usage.html"])
     add_scope_arguments(parser, "turns")
     parser.add_argument("--by", choices=("turn", "session", "model", "day"), default="session")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
@@ -267,7 +273,8 @@ def main(argv: list[str]) -> int:
         since = parse_since(args.since) if args.since else None
         prices = prices_from_config(os.getcwd())
         budget = configured_budget(os.getcwd())
-    except (ValueError, PricingError) as exc:
+        store_location()  # the savings come from the store: a setting that cannot be used is said here
+    except (ValueError, PricingError, StoreLocationError) as exc:
         print(f"ctxlean report: {exc}", file=sys.stderr)
         return 2
     transcripts = load(args.session, args.project, progress=True)
