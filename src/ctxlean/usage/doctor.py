@@ -12,14 +12,13 @@ tools-used lines), in that order.
 
 from __future__ import annotations
 
-import os
 import sys
 import time
 from dataclasses import dataclass
 
 from ctxlean.usage.chart import human
-from ctxlean.usage.pricing import PriceBook, PricingError, prices_from_config
-from ctxlean.usage.report import add_scope_arguments, load, money, parse_since
+from ctxlean.usage.pricing import PriceBook
+from ctxlean.usage.report import add_scope_arguments, load, money, since_and_prices
 from ctxlean.usage.transcripts import Transcript, Turn
 
 MIN_MISS_TOKENS = 1024  # below the smallest cacheable prefix: noise, not a miss
@@ -218,12 +217,10 @@ def main(argv: list[str]) -> int:
     add_scope_arguments(parser, "misses")
     parser.add_argument("--json", action="store_true", help="print the misses as JSON")
     args = parser.parse_args(argv[1:])
-    try:
-        since = parse_since(args.since) if args.since else None
-        prices = prices_from_config(os.getcwd())
-    except (ValueError, PricingError) as exc:
-        print(f"ctxlean doctor: {exc}", file=sys.stderr)
+    scope = since_and_prices(args, "ctxlean doctor")
+    if scope is None:
         return 2
+    since, prices = scope
     transcripts = load(args.session, args.project, progress=True, details=True)
     if not transcripts:
         print("ctxlean doctor: no Claude Code transcripts found", file=sys.stderr)

@@ -248,6 +248,27 @@ def add_scope_arguments(parser: argparse.ArgumentParser, what: str) -> None:
     scope.add_argument("--since", help=f"{what} from this local date (YYYY-MM-DD) or date-time on")
 
 
+def since_and_prices(args: argparse.Namespace, prog: str) -> tuple[float | None, PriceBook] | None:
+    """--since as epoch seconds and the prices of this directory's config; None, after one line on stderr,
+    when either cannot be used (the caller exits 2)."""
+    try:
+        return (parse_since(args.since) if args.since else None), prices_from_config(os.getcwd())
+    except (ValueError, PricingError) as exc:
+        print(f"{prog}: {exc}", file=sys.stderr)
+        return None
+
+
+def write_page(path: str, page: str, prog: str) -> bool:
+    """Write an --html page; False, after one line on stderr, when it cannot be written (exit 1)."""
+    try:
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write(page)
+    except OSError as exc:
+        print(f"{prog}: cannot write {path}: {exc.strerror}", file=sys.stderr)
+        return False
+    return True
+
+
 def main(argv: list[str]) -> int:
     from ctxlean.helptext import parser as help_parser
     from ctxlean.paths import StoreLocationError, store_location
@@ -269,12 +290,14 @@ def main(argv: list[str]) -> int:
     args = parser.parse_args(argv[1:])
     if args.store:
         return team_main(args)
+    scope = since_and_prices(args, "ctxlean report")
+    if scope is None:
+        return 2
+    since, prices = scope
     try:
-        since = parse_since(args.since) if args.since else None
-        prices = prices_from_config(os.getcwd())
         budget = configured_budget(os.getcwd())
         store_location()  # the savings come from the store: a setting that cannot be used is said here
-    except (ValueError, PricingError, StoreLocationError) as exc:
+    except (ValueError, StoreLocationError) as exc:
         print(f"ctxlean report: {exc}", file=sys.stderr)
         return 2
     transcripts = load(args.session, args.project, progress=True)
@@ -295,11 +318,7 @@ def main(argv: list[str]) -> int:
     if args.html:
         from ctxlean.usage.html import render_html
 
-        try:
-            with open(args.html, "w", encoding="utf-8") as fh:
-                fh.write(render_html(data))
-        except OSError as exc:
-            print(f"ctxlean report: cannot write {args.html}: {exc.strerror}", file=sys.stderr)
+        if not write_page(args.html, render_html(data), "ctxlean report"):
             return 1
     _emit(data, args.json, render_text)
     if args.html and not args.json:
