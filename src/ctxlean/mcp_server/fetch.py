@@ -17,8 +17,9 @@ from collections.abc import Iterable, Iterator
 
 from ctxlean.mcp_server import grep_worker
 from ctxlean.mcp_server import jsonpath as jsonpath_lib
-from ctxlean.mcp_server.lines import Row, TimeUp, iter_lines, line_rows, masked, stop_after
-from ctxlean.store import HandleError, check_handle
+from ctxlean.mcp_server.lines import Row, TimeUp, iter_lines, line_rows, stop_after
+from ctxlean.redact import Masker
+from ctxlean.store import HandleError, SearchTimeout, check_handle, search_terms
 from ctxlean.tokens import BYTES_PER_TOKEN, estimate_tokens
 
 MAX_JSON_BYTES = 16 << 20  # jsonpath parses the payload whole (~10x its size in memory); beyond this it refuses
@@ -57,10 +58,10 @@ def _pages(rows: Iterator[Row], page_tokens: int, page: int, deadline: float) ->
     used = 0
     index = 1
     try:
-        for n, (lineno, part, text) in enumerate(rows):
+        for n, (lineno, label, text) in enumerate(rows):
             if n % 64 == 0 and time.monotonic() > deadline:
                 raise TimeUp(lineno)
-            row = f"{lineno}: {text}" if part == 0 else f"{lineno}[{part}]: {text}"
+            row = f"{lineno}{label}: {text}"
             cost = estimate_tokens(row) + 1
             if current and used + cost > page_tokens:
                 if index == page:
@@ -84,7 +85,8 @@ def _check_pattern(pattern: object) -> str:
     return pattern
 
 
-def _jsonpath_rows(store, handle: str, project: str, path: str, size: int, piece_bytes: int) -> Iterator[Row]:
+def _jsonpath_rows(store, handle: str, project: str, path: str, size: int, piece_bytes: int,
+                   redact: bool) -> Iterator[Row]:
     if size > MAX_JSON_BYTES:
         raise FetchError(f"payload is {size:,} bytes, too big to parse for jsonpath (limit {MAX_JSON_BYTES:,}); "
                          "use grep= or lines=")
@@ -98,11 +100,12 @@ def _jsonpath_rows(store, handle: str, project: str, path: str, size: int, piece
         found = jsonpath_lib.evaluate(document, path)
     except jsonpath_lib.JsonPathError as exc:
         raise FetchError(str(exc)) from exc
-    return _json_rows(found[0] if len(found) == 1 else found, piece_bytes)
+    return _json_rows(found[0] if len(found) == 1 else found, piece_bytes, Masker() if redact else None)
 
 
-def _json_rows(value: object, piece_bytes: int) -> Iterator[Row]:
-    """value as indented JSON lines, encoded lazily: a page needs only its own lines, whatever the size."""
+def _json_rows(value: object, piece_bytes: int, masker: Masker | None) -> Iterator[Row]:
+    """value as indented JSON lines, encoded lazily: a page needs only its own lines, whatever the size.
+    Each line is masked whole before it is cut into pieces."""
     lineno = 1
     pending = ""
     for chunk in json.JSONEncoder(indent=1, ensure_ascii=False).iterencode(value):
@@ -110,9 +113,9 @@ def _json_rows(value: object, piece_bytes: int) -> Iterator[Row]:
         if "\n" in chunk:
             *complete, pending = pending.split("\n")
             for text in complete:
-                yield from line_rows(lineno, text.encode("utf-8", "surrogatepass"), piece_bytes)
+                yield from line_rows(lineno, masker.segment(text) if masker else text, piece_bytes)
                 lineno += 1
-    yield from line_rows(lineno, pending.encode("utf-8", "surrogatepass"), piece_bytes)
+    yield from line_rows(lineno, masker.segment(pending) if masker else pending, piece_bytes)
 
 
 def fetch_detail(store, project: str, handle: str, lines: str | int | None = None, grep: str | None = None,
@@ -169,13 +172,11 @@ def fetch_detail(store, project: str, handle: str, lines: str | int | None = Non
         rows = grep_worker.search(store.path, handle, project, pattern, first, last, piece_bytes, redact, deadline)
     else:
         if "jsonpath" in given:
-            rows = _jsonpath_rows(store, handle, project, jsonpath, info.size, piece_bytes)
+            rows = _jsonpath_rows(store, handle, project, jsonpath, info.size, piece_bytes, redact)
         else:
-            rows = iter_lines(store, handle, project, first, piece_bytes)
+            rows = iter_lines(store, handle, project, first, piece_bytes, redact)
             if last is not None:
                 rows = stop_after(rows, last)
-        if redact:
-            rows = masked(rows)
     try:
         shown, more, stopped = _pages(rows, page_tokens, page, deadline)
     except grep_worker.GrepFailed as exc:
@@ -184,7 +185,7 @@ def fetch_detail(store, project: str, handle: str, lines: str | int | None = Non
         raise FetchError("the selected JSON is nested too deeply to print; select a deeper part") from exc
     store.touch(handle, project)
     if stopped is not None:
-        tail = f"[ctxlean] stopped after {timeout_s:g} s at line {stopped:,}, before the selection ended; "
+        tail = f"[ctxlean] stopped after {round(timeout_s, 1):g} s at line {stopped:,}, before the selection ended; "
         if "jsonpath" in given:
             tail += "select a smaller part with a narrower jsonpath"
         elif "grep" in given:
@@ -204,20 +205,36 @@ def _when(ts: float) -> str:
     return time.strftime("%Y-%m-%d %H:%M", time.localtime(ts))
 
 
-def search_details(store, project: str, query: str, limit: int = 10) -> str:
+def search_details(store, project: str, query: str, limit: int = 10, timeout_s: float = DEFAULT_TIMEOUT_S) -> str:
+    """Handles of this project's payloads matching every word of `query`, best first, with a snippet each;
+    within `timeout_s`, past which the answer is what was found and how to narrow the search."""
     if not isinstance(query, str) or not query.strip():
         raise FetchError("search_details needs words to look for, e.g. search_details(\"AssertionError\")")
     if len(query) > MAX_QUERY_CHARS:
         raise FetchError(f"search_details takes at most {MAX_QUERY_CHARS} characters of words to look for")
-    hits = store.search(project, query, limit)
+    terms, dropped = search_terms(query)
+    shown = " ".join(terms)
+    if len(shown) > 200:
+        shown = shown[:200] + "..."
+    notes = [f"[ctxlean] searched for the first {len(terms)} distinct words only ({dropped} more left out): "
+             "every word must match, so a few distinctive ones find the same"] if dropped else []
+    try:
+        hits = store.search(project, " ".join(terms), limit, deadline=time.monotonic() + timeout_s)
+    except SearchTimeout as stop:
+        hits = stop.hits
+        found = "these are the newest matches found by then, not ranked" if hits else "nothing found by then"
+        notes.append(f"[ctxlean] stopped after {round(timeout_s, 1):g} s, {found}: search for rarer words to narrow it, "
+                     "or grep one payload with fetch_detail(handle, grep=...)")
     if not hits:
-        return f"[ctxlean] no stored payload of this project matches {query!r}."
-    rows = [f"{info.handle}  {info.tool}  {_when(info.created)}  {info.description}\n    ...{snippet.strip()}..."
+        return "\n".join([f"[ctxlean] no stored payload of this project matches {shown!r}.", *notes])
+    rows = [f"{info.handle}  {info.tool}  {_when(info.created)}  {info.description}\n    {snippet.strip()}"
             for info, snippet in hits]
-    return f"[ctxlean] {len(hits)} payload(s) matching {query!r}, best first:\n" + "\n".join(rows)
+    order = "newest first" if any("stopped after" in note for note in notes) else "best first"
+    return "\n".join([f"[ctxlean] {len(hits)} payload(s) matching {shown!r}, {order}:", *rows, *notes])
 
 
-def list_details(store, project: str, limit: int = 20) -> str:
+def list_details(store, project: str, limit: int = 20, timeout_s: float = DEFAULT_TIMEOUT_S) -> str:
+    """The project's newest payloads (one indexed query: its time is bounded by `limit`, not the store)."""
     recent = store.recent(project, limit)
     if not recent:
         return "[ctxlean] no payloads stored for this project yet."

@@ -16,6 +16,7 @@ import contextlib
 import fnmatch
 import hashlib
 import os
+import re
 import sqlite3
 import stat
 import time
@@ -24,11 +25,13 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-from ctxlean.store import HandleError, PayloadInfo, StoreError, check_handle, handle_for, migrations
+from ctxlean.store import HandleError, PayloadInfo, SearchTimeout, StoreError, check_handle, handle_for, migrations
 
 CHUNK_SIZE = 1 << 20
 CHUNKS_PER_TRANSACTION = 16
 FTS_MAX_BYTES = 2 << 20  # search_details indexes the first 2 MB of each payload
+SNIPPET_CHARS = 240  # a search hit shows this much of its payload around the first term found
+_SNIPPET_TRIES = 200  # occurrences of a term looked at for one that is a whole word
 BUSY_TIMEOUT_S = 30.0
 TOUCH_BUSY_MS = 200  # last_access only steers gc: a read never waits long to record it
 WAL_LIMIT_BYTES = 64 << 20  # a checkpointed WAL is cut back to this (a 1 GB write would leave it huge)
@@ -454,13 +457,58 @@ class SqliteStore:
             " GROUP BY p.handle ORDER BY last DESC LIMIT ?", (session_id, project, agent_id, limit)).fetchall()
         return [PayloadInfo(h, project, t, k, d, s, n, c) for h, t, k, d, s, n, c, _ in rows]
 
-    def search(self, project: str, query: str, limit: int = 10) -> list[tuple[PayloadInfo, str]]:
-        """Full-text search over this project's payloads: (info, snippet) best first."""
-        rows = self.db.execute(
-            "SELECT handle, snippet(payload_fts, 3, '[', ']', ' ... ', 12) FROM payload_fts"
-            " WHERE payload_fts MATCH ? AND project = ? ORDER BY rank LIMIT ?",
-            (_fts_query(query), project, limit)).fetchall()
-        return [(self.info(handle, project), snippet) for handle, snippet in rows]
+    def search(self, project: str, query: str, limit: int = 10,
+               deadline: float | None = None) -> list[tuple[PayloadInfo, str]]:
+        """Full-text search over this project's payloads: (info, snippet) best first. Past `deadline`
+        (time.monotonic()) SQLite's work is interrupted: SearchTimeout carries the hits found by then.
+
+        Ranking gets the first half of the time; if it cannot finish, the newest matching payloads are
+        taken unranked. Snippets are cut from a bounded window around the first term found, not built by
+        FTS5's snippet(), which walks every hit in the payload's indexed text."""
+        words = query.split()
+        match = " ".join(f'"{w}"' for w in words) or '""'
+        sql = "SELECT rowid, handle FROM payload_fts WHERE payload_fts MATCH ? AND project = ? ORDER BY {} LIMIT ?"
+        found: list[tuple[int, str]] = []
+        try:
+            with self._until(None if deadline is None else (time.monotonic() + deadline) / 2):
+                found = self.db.execute(sql.format("rank"), (match, project, limit)).fetchall()
+            ranked = True
+        except sqlite3.OperationalError as exc:
+            if "interrupt" not in str(exc):
+                raise
+            ranked = False
+        hits: list[tuple[PayloadInfo, str]] = []
+        try:
+            with self._until(deadline):
+                if not ranked:
+                    cursor = self.db.execute(sql.format("rowid DESC"), (match, project, limit))
+                    while row := cursor.fetchone():  # one at a time: what came before the deadline counts
+                        found.append(row)
+                for rowid, handle in found:
+                    hits.append((self.info(handle, project), self._snippet(rowid, words)))
+        except sqlite3.OperationalError as exc:
+            if "interrupt" not in str(exc):
+                raise
+            raise SearchTimeout(hits) from None
+        if not ranked:
+            raise SearchTimeout(hits)
+        return hits
+
+    def _snippet(self, rowid: int, words: list[str]) -> str:
+        (body,) = self.db.execute("SELECT body FROM payload_fts WHERE rowid = ?", (rowid,)).fetchone()
+        return snippet(body or "", words)
+
+    @contextlib.contextmanager
+    def _until(self, deadline: float | None):
+        """SQLite work inside is interrupted (OperationalError "interrupted") once `deadline` passes."""
+        if deadline is None:
+            yield
+            return
+        self.db.set_progress_handler(lambda: time.monotonic() > deadline, 1000)
+        try:
+            yield
+        finally:
+            self.db.set_progress_handler(None, 0)
 
     def ledger_for_session(self, session_id: str) -> list[tuple]:
         return self.db.execute(
@@ -468,12 +516,36 @@ class SqliteStore:
             " ORDER BY ts", (session_id,)).fetchall()
 
 
-def _fts_query(query: str) -> str:
-    """Each word as a quoted FTS5 term (so user text with operators or quotes cannot break the query; a NUL
-    would end FTS5's parsing inside a quote, a lone surrogate cannot be bound at all)."""
-    clean = query.encode("utf-8", "replace").decode("utf-8").replace('"', " ").replace("\x00", " ")
-    words = [w for w in clean.split() if w]
-    return " ".join(f'"{w}"' for w in words) or '""'
+def _word_at(lowered: str, term: str) -> int:
+    """Where `term` first stands as a whole word in `lowered` (else where it first occurs, else -1)."""
+    first = at = lowered.find(term)
+    for _ in range(_SNIPPET_TRIES):
+        if at < 0:
+            return first
+        before = lowered[at - 1] if at else " "
+        after = lowered[at + len(term)] if at + len(term) < len(lowered) else " "
+        if not (before.isalnum() or after.isalnum()):
+            return at
+        at = lowered.find(term, at + 1)
+    return first
+
+
+def snippet(body: str, words: list[str]) -> str:
+    """About SNIPPET_CHARS of `body` around the first word found, the words in it in [brackets]."""
+    lowered = body.lower()
+    if len(lowered) != len(body):  # positions must line up (a few characters change length when lowered)
+        lowered = body
+    terms = [w.lower() for w in words if w]
+    places = [at for at in (_word_at(lowered, t) for t in terms) if at >= 0]
+    at = min(places) if places else 0
+    start = max(0, at - SNIPPET_CHARS // 3)
+    end = min(len(body), start + SNIPPET_CHARS)
+    while start > 0 and start > at - SNIPPET_CHARS // 2 and not body[start - 1].isspace():
+        start -= 1
+    window = " ".join(body[start:end].split())
+    for term in sorted(set(terms), key=len, reverse=True):
+        window = re.sub(rf"(?<![\w\[])({re.escape(term)})(?![\w\]])", r"[\1]", window, flags=re.IGNORECASE)
+    return ("... " if start else "") + window + (" ..." if end < len(body) else "")
 
 
 def _chunks_of(data: bytes) -> Iterator[bytes]:
