@@ -194,13 +194,15 @@ def _apply(values: dict, source: dict, where: str, user_level: bool = True) -> N
 
 
 def _read_toml(path: str) -> dict:
-    if not os.path.isfile(path):
-        return {}
     import tomllib
 
+    from ctxlean.safe_open import open_regular
+
     try:
-        with open(path, "rb") as fh:
+        with open_regular(path) as fh:  # a FIFO in a cloned repository must not hang every hook
             return tomllib.load(fh)
+    except FileNotFoundError:
+        return {}
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"{path}: {exc}") from exc
 

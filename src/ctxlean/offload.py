@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from ctxlean import redact
 from ctxlean.config import Config
+from ctxlean.safe_open import open_regular
 from ctxlean.summarize import Payload, Summary, summarize
 from ctxlean.tokens import estimate_tokens, tokens_for_bytes
 from ctxlean.tool_output import ToolOutput
@@ -54,7 +55,7 @@ def _overhead_tokens(tool: str, kept_out: bool) -> int:
 
 def _sample(output: ToolOutput) -> tuple[str, bool]:
     if output.full_path:
-        with open(output.full_path, "rb") as fh:
+        with open_regular(output.full_path, follow=False) as fh:
             data = fh.read(SAMPLE_BYTES + 1)
         return data[:SAMPLE_BYTES].decode("utf-8", "replace"), len(data) > SAMPLE_BYTES
     if len(output.text) > SAMPLE_BYTES:
@@ -98,7 +99,7 @@ def offload(output: ToolOutput, *, tool: str, tool_input: dict | None, project: 
         store = open_store()
     try:
         if output.full_path:
-            with open(output.full_path, "rb") as fh:
+            with open_regular(output.full_path, follow=False) as fh:
                 info = store.put(fh, project=project, tool=tool, kind=summary.kind,
                                  description=summary.description, session_id=session_id, index_filter=index_filter)
         else:

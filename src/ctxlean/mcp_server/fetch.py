@@ -223,8 +223,8 @@ def search_details(store, project: str, query: str, limit: int = 10, timeout_s: 
     except SearchTimeout as stop:
         hits = stop.hits
         found = "these are the newest matches found by then, not ranked" if hits else "nothing found by then"
-        notes.append(f"[ctxlean] stopped after {round(timeout_s, 1):g} s, {found}: search for rarer words to narrow it, "
-                     "or grep one payload with fetch_detail(handle, grep=...)")
+        notes.append(f"[ctxlean] stopped after {round(timeout_s, 1):g} s, {found}: search for rarer words to "
+                     "narrow it, or grep one payload with fetch_detail(handle, grep=...)")
     if not hits:
         return "\n".join([f"[ctxlean] no stored payload of this project matches {shown!r}.", *notes])
     rows = [f"{info.handle}  {info.tool}  {_when(info.created)}  {info.description}\n    {snippet.strip()}"

@@ -3,9 +3,9 @@
 Python's re has no timeout and holds the GIL while it matches: a pattern like (a+)+$ against one long line
 of a's backtracks for longer than anyone waits, and no thread can stop it. Rejecting "dangerous" patterns
 cannot be complete (.*.*.*x is polynomial, (a|aa)+$ exponential), so the whole scan (read, match, mask
-what is shown: mcp_server.line_grep) runs in a child process instead: it streams matches back as JSON lines and keeps the number of the line
-it is on in a shared 8-byte mapping, and search() kills it at the deadline (knowing exactly which line
-was too slow) or as soon as the caller has the page it needs.
+what is shown: mcp_server.line_grep) runs in a child process instead: it streams matches back as JSON
+lines and keeps the number of the line it is on in a shared 8-byte mapping, and search() kills it at the
+deadline (knowing exactly which line was too slow) or as soon as the caller has the page it needs.
 """
 
 from __future__ import annotations
