@@ -179,6 +179,10 @@ def main(argv: list[str]) -> int:
                                      "size cap (see ttl_days, max_store_mb), and clear what failed writers left.")
     parser.add_argument("--ttl-days", type=int, help="override ttl_days from the config (0: no TTL)")
     parser.add_argument("--max-mb", type=int, help="override max_store_mb from the config (0: no cap)")
+    parser.add_argument("--now", action="store_true",
+                        help=f"also remove what failed writers left less than {INCOMPLETE_GRACE_S / 60:g} minutes "
+                        "ago, and capture files of commands still running: for when no Claude Code session runs "
+                        "(a hook storing right now would pass its output through)")
     args = parser.parse_args(argv[1:])
     try:
         cfg = config.load()  # store-wide settings: user config and environment only
@@ -191,19 +195,21 @@ def main(argv: list[str]) -> int:
             print(f"ctxlean gc: {store.move_aside(f'is damaged ({damage})')}")
             store = open_store()
         with store:
-            report = collect(store, ttl_days=ttl, max_bytes=cap << 20, progress=say)
+            report = collect(store, ttl_days=ttl, max_bytes=cap << 20, progress=say,
+                             incomplete_grace_s=0.0 if args.now else INCOMPLETE_GRACE_S)
     except (config.ConfigError, StoreError) as exc:
         print(f"ctxlean gc: {exc}", file=sys.stderr)
         return 1
     print(report.text(ttl, cap))
-    if swept := sweep_captures():
+    if swept := sweep_captures(0.0 if args.now else None):
         print(f"ctxlean gc: removed {swept} leftover capture file(s) of interrupted commands")
     return 0
 
 
-def sweep_captures() -> int:
-    """Capture files that no PostToolUseFailure collected (an interrupted command, a killed session)."""
-    from ctxlean.capture import sweep
+def sweep_captures(max_age: float | None = None) -> int:
+    """Capture files that no PostToolUseFailure collected (an interrupted command, a killed session), older
+    than max_age seconds (default: capture's own limit)."""
+    from ctxlean.capture import MAX_CAPTURE_AGE_S, sweep
     from ctxlean.paths import capture_dir
 
-    return sweep(str(capture_dir()))
+    return sweep(str(capture_dir()), MAX_CAPTURE_AGE_S if max_age is None else max_age)

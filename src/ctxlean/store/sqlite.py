@@ -485,6 +485,8 @@ class SqliteStore:
                     while row := cursor.fetchone():  # one at a time: what came before the deadline counts
                         found.append(row)
                 for rowid, handle in found:
+                    if deadline is not None and time.monotonic() > deadline:
+                        raise SearchTimeout(hits)
                     hits.append((self.info(handle, project), self._snippet(rowid, words)))
         except sqlite3.OperationalError as exc:
             if "interrupt" not in str(exc):
@@ -504,7 +506,7 @@ class SqliteStore:
         if deadline is None:
             yield
             return
-        self.db.set_progress_handler(lambda: time.monotonic() > deadline, 1000)
+        self.db.set_progress_handler(lambda: time.monotonic() > deadline, 200)
         try:
             yield
         finally:
