@@ -63,6 +63,14 @@ def _sample(output: ToolOutput) -> tuple[str, bool]:
     return output.text, False
 
 
+def _index_head(masked: str) -> str:
+    """The start of the masked sample that search_details indexes (as many bytes as the store keeps)."""
+    from ctxlean.store.sqlite import FTS_MAX_BYTES
+
+    head = masked[:FTS_MAX_BYTES]
+    return head if head.isascii() else head.encode("utf-8", "replace")[:FTS_MAX_BYTES].decode("utf-8", "ignore")
+
+
 def offload(output: ToolOutput, *, tool: str, tool_input: dict | None, project: str, cfg: Config,
             session_id: str | None = None, agent_id: str | None = None, store=None,
             kept_out: bool = True) -> Offloaded | None:
@@ -81,16 +89,18 @@ def offload(output: ToolOutput, *, tool: str, tool_input: dict | None, project: 
     if kept_out and original_tokens <= cfg.offload_threshold_tokens:
         return None
     text, sampled = _sample(output)
+    if cfg.redact_secrets:
+        # Before any cut: summarizers cut long lines and descriptions, and a cut secret no longer looks like
+        # one. The masked sample also serves as the search index's text (its head is the payload's head).
+        text = redact.mask(text)
     payload = Payload(text=text, tool=tool, tool_input=tool_input, size=size,
                       binary="\x00" in text[:_BINARY_PROBE])
     summary = summarize(payload, max(cfg.summary_budget_tokens - _overhead_tokens(tool, kept_out), 40))
     # The description is stored and shown by list_details: it must be valid text (a lone surrogate from a
-    # hostile input cannot be bound by sqlite3) and, like every text the model sees, masked.
+    # hostile input cannot be bound by sqlite3); it comes from the masked sample.
     description = summary.description.encode("utf-8", "replace").decode("utf-8")
-    if cfg.redact_secrets:
-        description = redact.mask(description)
     summary = dataclasses.replace(summary, description=description)
-    index_filter = redact.mask if cfg.redact_secrets else None
+    index_text = _index_head(text) if cfg.redact_secrets else None
 
     own_store = store is None
     if own_store:
@@ -101,11 +111,11 @@ def offload(output: ToolOutput, *, tool: str, tool_input: dict | None, project: 
         if output.full_path:
             with open_regular(output.full_path, follow=False) as fh:
                 info = store.put(fh, project=project, tool=tool, kind=summary.kind,
-                                 description=summary.description, session_id=session_id, index_filter=index_filter)
+                                 description=summary.description, session_id=session_id, index_text=index_text)
         else:
             info = store.put(output.text.encode("utf-8", "surrogatepass"), project=project, tool=tool,
                              kind=summary.kind, description=summary.description, session_id=session_id,
-                             index_filter=index_filter)
+                             index_text=index_text)
         replacement = render(tool, info.handle, info.size, info.lines, summary, sampled, kept_out)
         if cfg.redact_secrets:  # the final text, whatever the summarizer kept (the stored payload stays exact)
             replacement = redact.mask(replacement)

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import re
 
-# Each named group is one kind of secret, matched only where _TRIGGER found its start: Python's re has no
+# Each named group is one kind of secret, matched only where a trigger (TRIGGERS) starts: Python's re has no
 # literal prefilter for an alternation like this one, so scanning a 2 MB text with it takes a second, while
-# one pass of _TRIGGER over the lower-cased text takes tens of milliseconds. Key shapes are case-sensitive,
+# looking for the triggers with str.find takes a few milliseconds. Key shapes are case-sensitive,
 # header and assignment names are not ((?i:...)); their prefix groups are kept so masked text reads naturally.
 _SECRET = re.compile(r"""
     (?P<anthropic>sk-ant-[A-Za-z0-9_-]{16,})
@@ -31,12 +31,11 @@ _SECRET = re.compile(r"""
       (?P<key_value>[A-Za-z0-9_./+=-]{16,})
 """, re.VERBOSE)
 # Where a secret of each kind can start, in the ASCII-lower-cased text ("proxy-" and "x-" prefixes stay
-# outside the match: they are kept anyway). Plain substrings, so a scanner can also look for them with
-# bytes.find (grep does, over whole chunks) instead of this regex.
+# outside the match: they are kept anyway). Plain substrings, found with str.find (grep looks for them with
+# bytes.find over whole chunks).
 TRIGGERS = ("sk-", "akia", "asia", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "xox", "eyj", "://",
             "authorization", "api_key", "api-key", "apikey", "aws_secret")
 KEY_TRIGGER = "PRIVATE KEY"  # in every BEGIN and END line of a key block (case-sensitive, as they are)
-_TRIGGER = re.compile("|".join(map(re.escape, TRIGGERS)))
 _ASCII_LOWER = {c: c + 32 for c in range(ord("A"), ord("Z") + 1)}  # str.lower() may change a text's length
 _MARK = {"anthropic": "[REDACTED:sk-ant]", "openai": "[REDACTED:sk]", "aws": "[REDACTED:AKIA]",
          "github": "[REDACTED:github]", "slack": "[REDACTED:xox]", "jwt": "[REDACTED:jwt]"}
@@ -63,12 +62,24 @@ def _marker(m: re.Match) -> str:
     return _MARK[kind]
 
 
+def _starts(text: str) -> list[int]:
+    """Where a trigger occurs in text, in order: one str.find pass per trigger (C speed) over the
+    ASCII-lower-cased text, far faster than a regex alternation over every character."""
+    lowered = text.translate(_ASCII_LOWER)
+    found: set[int] = set()
+    for trigger in TRIGGERS:
+        at = lowered.find(trigger)
+        while at >= 0:
+            found.add(at)
+            at = lowered.find(trigger, at + 1)
+    return sorted(found)
+
+
 def _spans(text: str) -> list[Span]:
     """Every secret in text (key blocks aside), in order and not overlapping."""
     spans: list[Span] = []
     done = 0
-    for trigger in _TRIGGER.finditer(text.translate(_ASCII_LOWER)):
-        start = trigger.start()
+    for start in _starts(text):
         if start < done:
             continue  # inside a secret already found
         m = _SECRET.match(text, start)
