@@ -64,23 +64,23 @@ def search(store_path: Path, handle: str, project: str, pattern: str, first: int
 
 def _matches(proc: subprocess.Popen, deadline: float, position) -> Iterator[Row]:
     """The worker's rows as they arrive, until it closes its output; TimeUp(position()) at the deadline."""
-    selector = selectors.DefaultSelector()
-    selector.register(proc.stdout, selectors.EVENT_READ)
-    pending = b""
-    while True:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            proc.kill()  # before reading the position: it must not move on
-            proc.wait()
-            raise TimeUp(position())
-        if not selector.select(remaining):
-            continue
-        data = os.read(proc.stdout.fileno(), 1 << 16)
-        if not data:
-            return
-        *messages, pending = (pending + data).split(b"\n")
-        for message in messages:
-            yield tuple(json.loads(message))
+    with selectors.DefaultSelector() as selector:  # closed with the generator: one epoll fd per grep otherwise
+        selector.register(proc.stdout, selectors.EVENT_READ)
+        pending = b""
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                proc.kill()  # before reading the position: it must not move on
+                proc.wait()
+                raise TimeUp(position())
+            if not selector.select(remaining):
+                continue
+            data = os.read(proc.stdout.fileno(), 1 << 16)
+            if not data:
+                return
+            *messages, pending = (pending + data).split(b"\n")
+            for message in messages:
+                yield tuple(json.loads(message))
 
 
 def _limit_memory() -> None:
