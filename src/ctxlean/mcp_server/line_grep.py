@@ -1,11 +1,11 @@
-"""grep over a stored payload with whole-line semantics, matching first and masking only what may differ.
+"""grep over a stored payload with whole-line semantics: match first, then mask and format what is shown.
 
 re.search runs on each whole line, whatever its length and however the store cut the payload into chunks
-(up to LINE_CAP; a longer line is reported, not searched). With masking on, grep sees what fetch_detail
-would show: a masked secret is not found, a marker is. Masking every line before matching cost 80% of a
-grep, so only the lines that may hold a secret are masked: those where a trigger of redact.TRIGGERS or a
-key block shows up (bytes.find over whole chunks), or that lie inside a key block. Every other line is
-matched as it is stored.
+(up to LINE_CAP; a longer line is reported, not searched). Lines are matched as stored; with masking on,
+a matching line is masked before it is shown and shown only if its masked form still matches, so a secret
+is never found by its content (grep is no oracle for it) and never shown. Masking every line before
+matching cost 80% of a grep; now only the lines shown are masked, and lines inside a private key block
+(known from its BEGIN line, whatever the range) are followed line by line.
 
 For patterns whose per-line matches cannot depend on what lies beyond the line (no lookaround, no
 atomic group or possessive repeat, no \\A or \\Z; `^` and `$` become line anchors), candidate lines are
@@ -23,11 +23,10 @@ from bisect import bisect_right
 from collections.abc import Callable, Iterator
 
 from ctxlean.mcp_server.lines import Row
-from ctxlean.redact import KEY_TRIGGER, TRIGGERS, Masker
+from ctxlean.redact import KEY_TRIGGER, Masker
 
 LINE_CAP = 32 << 20  # a line is held whole in memory up to this many bytes
 BLOCK_SLOW_S = 0.25
-_TRIGGERS = tuple(t.encode() for t in TRIGGERS)
 _KEY = KEY_TRIGGER.encode()
 _UNSAFE_OPS = {"ASSERT", "ASSERT_NOT", "ATOMIC_GROUP", "POSSESSIVE_REPEAT"}
 _LINE_ANCHORS = {"AT_BEGINNING_LINE", "AT_END_LINE", "AT_BOUNDARY", "AT_NON_BOUNDARY", "AT_UNI_BOUNDARY",
@@ -96,21 +95,6 @@ def _newlines(data: bytes | str) -> list[int]:
     return found
 
 
-def _trigger_lines(block: bytes, ends: list[int]) -> set[int]:
-    """Indices of the block's lines that hold a masking trigger (ends: each line's newline offset)."""
-    lowered = block.lower()  # ASCII only, as the masker's own trigger scan
-    lines: set[int] = set()
-    for trigger in _TRIGGERS:
-        at = lowered.find(trigger)
-        while at >= 0:
-            index = bisect_right(ends, at - 1)  # the line whose newline is at or after `at`
-            lines.add(index)
-            if index >= len(ends):
-                break
-            at = lowered.find(trigger, ends[index] + 1)
-    return lines
-
-
 class Grep:
     """Matching rows of a payload's chunks, in order. `position(lineno)` is called before each line or
     block is searched, so a caller that kills the scan knows where it was."""
@@ -174,11 +158,10 @@ class Grep:
         text = block.decode("utf-8", "replace")
         lines: list[str] | None = None
         keyed = self.masker is not None and (self.masker.in_key or _KEY in block)
-        secret = _trigger_lines(block, _newlines(block)) if self.masker is not None and not keyed else set()
         if keyed or self.block is None:
             indices = range(count)  # every line, in order (a key block's state runs through them)
         else:
-            indices = sorted(set(self._candidates(text, lineno)) | secret)
+            indices = self._candidates(text, lineno)
         for index in indices:
             number = lineno + index
             if last is not None and number > last:
@@ -191,8 +174,15 @@ class Grep:
                     self.masker.track(line)
                 continue
             self.position(number)
-            shown = self.masker.segment(line) if keyed or index in secret else line
-            found = self.regex.search(shown)
+            if keyed:
+                shown = self.masker.segment(line)
+                found = self.regex.search(shown)
+            else:
+                shown, found = line, self.regex.search(line)
+                if found and self.masker is not None:
+                    shown = self.masker.segment(line)
+                    if shown != line:  # shown only if what is shown matches: a secret is not found by its content
+                        found = self.regex.search(shown)
             if found:
                 yield self._row(number, shown, found)
 
