@@ -28,8 +28,8 @@ sys.path[:0] = [str(ROOT / "src")]
 from ctxlean.mcp_server.fetch import fetch_detail  # noqa: E402
 from ctxlean.store import open_store  # noqa: E402
 
-PATTERNS = {"no match (whole payload read)": "zq9xj_never_there", "rare word": r"\bpyvenv\.cfg$",
-            "a few hundred lines (first page)": r"site-packages/mcp/"}
+PATTERNS = {"no match (whole payload read)": "zq9xj_never_there", "rare word": r"zoneinfo/Europe/Paris$",
+            "a page of matches": r"\.py$", "no match, per-line path (lookahead)": r"(?=zq9xj)"}
 
 
 def floor(store, handle: str, pattern: str) -> float:

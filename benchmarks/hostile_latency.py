@@ -158,8 +158,8 @@ def main() -> int:
                     piece = b"".join(fh.readline() for _ in range(30_000))
                     store.put(piece, project="/bench", tool="Bash", kind="text", description=f"slice {i}",
                               index_filter=redact.mask)
-            print(f"store: {len(files)} payloads and 25 slices, {total / (1 << 30):.2f} GB of real tool output, stored in "
-                  f"{time.monotonic() - started:.0f} s", flush=True)
+            print(f"store: {len(files)} payloads and 25 slices, {total / (1 << 30):.2f} GB of real tool output, "
+                  f"stored in {time.monotonic() - started:.0f} s", flush=True)
             results = in_process(store, handles, args.timeout)
         with open_store() as store:
             bait = store.put(b"ok\n" * 50 + (b"a" * 40 + b"!\n") * 3, project="/bench", tool="Bash", kind="text",
