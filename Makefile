@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench bench-replay clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -30,3 +30,8 @@ clean:
 # benchmarks/README.md. BENCH_ARGS e.g. `--arms none,ctxlean --only fix_tests`.
 bench: $(STAMP)
 	$(BIN)/python benchmarks/savings/bench.py $(BENCH_ARGS)
+
+# The replay benchmark (issue 14): real agent trajectories from public repositories (benchmarks/replay/data)
+# through ctxlean's offload path; writes its table into benchmarks/README.md.
+bench-replay: $(STAMP)
+	$(BIN)/python benchmarks/replay/bench.py $(BENCH_ARGS)

@@ -53,19 +53,6 @@ def test_chunks_from_line_start_at_or_before_it(store):
     assert b"row 0149999" in raw or first_line > 1
 
 
-def test_scoped_by_project(store):
-    info = store.put(payload(10), project="/a", tool="Bash", kind="text", description="d")
-    never = "ctx_" + "0" * 16
-    with pytest.raises(HandleError, match="unknown handle") as other:
-        store.info(info.handle, "/b")
-    with pytest.raises(HandleError, match="unknown handle") as unknown:
-        store.info(never, "/a")
-    # another project's handle is refused exactly like one never stored: no probing what others stored
-    assert str(other.value).replace(info.handle, "H") == str(unknown.value).replace(never, "H")
-    assert store.recent("/b") == []
-    assert store.search("/b", "row") == []
-
-
 @pytest.mark.parametrize("bad", ["", "ctx_", "ctx_XYZ", "../etc/passwd", None, 42, "ctx_0123456789abcdef0"])
 def test_malformed_handles_are_refused_with_a_hint(bad):
     with pytest.raises(HandleError, match="malformed handle"):

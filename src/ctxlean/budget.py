@@ -76,7 +76,7 @@ def transcript_for(event: dict) -> str | None:
     return path
 
 
-def _lines_from_end(fh, size: int, max_bytes: int) -> Iterator[bytes]:
+def lines_from_end(fh, size: int, max_bytes: int) -> Iterator[bytes]:
     """The file's complete lines, last first, reading blocks backwards; a long line is joined only once."""
     pos = size
     pieces: list[bytes] = []  # the line being assembled, last piece first
@@ -129,7 +129,7 @@ def context_use(transcript: str | os.PathLike) -> ContextUse | None:
     with fh:
         size = os.fstat(fh.fileno()).st_size
         appended = 0
-        for line in _lines_from_end(fh, size, MAX_TAIL_BYTES):
+        for line in lines_from_end(fh, size, MAX_TAIL_BYTES):
             if not line.startswith(b"{") or (line.startswith(b'{"type":"') and not line.startswith(_CONTEXT_TYPES)):
                 continue
             try:

@@ -53,23 +53,18 @@ class Config:
     # A Read without a limit of a file bigger than this (tokens, tightening with the fill) is rewritten to
     # a bounded read, with a note on how to read the rest.
     read_max_tokens: int = 25_000
+    # Views of a file that reach the model whole, not offloaded (within read_max_tokens): "partial" (a Read
+    # with offset or limit, `sed -n 'A,Bp' FILE`), "edited" (a file this session already changed). The replay
+    # benchmark decided the default (docs/summaries.md: "edited" costs more and keeps no more facts).
+    keep_whole_views: tuple = ("partial",)
     # Tools whose outputs may be offloaded (globs on the tool name).
     offload_tools: tuple = ("Bash", "Read", "Grep", "Glob", "WebFetch", "mcp__*")
     # Keep the whole output of a failing Bash command that runs one of capture_commands (the model gets a
     # summary of it and a handle: docs/failing-commands.md). Each entry is a command's first words, each a
-    # glob ("npm run test*"); the program word matches by its base name, python3.x as python. "*" wraps
-    # every foreground command.
+    # glob ("npm run test*"); the program word matches by its base name, python3.x as python. "*" (the
+    # default) wraps every foreground command, so every failing output Claude Code cuts gets a handle.
     capture_failures: bool = True
-    capture_commands: tuple = (
-        "pytest", "py.test", "python -m pytest", "python -m unittest", "tox", "nox",
-        "npm test", "npm run test*", "npm run build*", "npm run lint*", "npm run typecheck*",
-        "pnpm test", "pnpm run test*", "pnpm run build*", "pnpm run lint*", "pnpm build*", "pnpm lint*",
-        "yarn test*", "yarn run test*", "yarn build*", "yarn run build*", "yarn lint*", "yarn run lint*",
-        "npx jest", "npx vitest", "npx tsc", "npx eslint", "jest", "vitest", "eslint", "tsc",
-        "cargo build", "cargo test", "cargo check", "cargo clippy", "go test", "go build", "go vet",
-        "make", "gmake", "cmake --build", "ninja", "mvn", "mvnw", "gradle", "gradlew",
-        "mypy", "ruff", "flake8", "pylint", "gcc", "g++", "clang", "clang++", "cc", "c++",
-    )
+    capture_commands: tuple = ("*",)
     # Answer WebFetch calls by fetching the page here, storing it and giving the model the lines that match
     # its question, instead of WebFetch's uncached page-reading model call (docs/web-fetch.md). Only where
     # Claude Code would fetch without asking; never against a deny or ask rule.
@@ -93,6 +88,16 @@ class Config:
     ttl_days: int = 30
     # `ctxlean gc` then evicts least recently used payloads while the store is bigger (0: no cap). User config only.
     max_store_mb: int = 2048
+    # Where payloads and the ledger live: empty for the local SQLite store, or a PostgreSQL URL
+    # (postgresql://user@host/db) for one store shared by many machines (docs/fleet.md). CTXLEAN_STORE
+    # sets it too (a directory there moves the local store). User config only.
+    store: str = ""
+    # How long a hook waits to connect to a PostgreSQL store before it gives up and passes the output
+    # through unchanged (PostgreSQL counts whole seconds, at least 2). User config only.
+    store_connect_timeout_s: float = 2.0
+    # The project's name on a shared store, the same on every machine and checkout (commit it in
+    # .claude/ctxlean.toml); empty: the git remote, else the project's path (ctxlean.identity).
+    project_id: str = ""
 
     def __init__(self, **values):
         for name, default in FIELDS.items():
@@ -128,7 +133,8 @@ def _fresh(default):
 
 FIELDS = {name: value for name, value in vars(Config).items()
           if not name.startswith("_") and not callable(value)}
-USER_ONLY = frozenset({"allow_cross_project", "redact_secrets", "redact_fetch", "ttl_days", "max_store_mb"})
+USER_ONLY = frozenset({"allow_cross_project", "redact_secrets", "redact_fetch", "ttl_days", "max_store_mb", "store",
+                       "store_connect_timeout_s"})
 
 
 def _coerce(name: str, value, where: str):
@@ -231,4 +237,7 @@ def load(project_dir: str | None = None, environ: dict | None = None) -> Config:
                           f"{cfg.budget_soft_mark} and {cfg.budget_hard_mark}")
     if cfg.context_budget_tokens <= 0:
         raise ConfigError(f"context_budget_tokens must be positive, got {cfg.context_budget_tokens}")
+    if cfg.store and "CTXLEAN_STORE" not in env and not cfg.store.startswith(("postgresql://", "postgres://")):
+        raise ConfigError(f"{user_config_path()}: store = {cfg.store!r}: expected a postgresql:// URL (to move the "
+                          "local store, set CTXLEAN_STORE to a directory)")
     return cfg

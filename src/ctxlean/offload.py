@@ -65,7 +65,7 @@ def _sample(output: ToolOutput) -> tuple[str, bool]:
 
 def _index_head(masked: str) -> str:
     """The start of the masked sample that search_details indexes (as many bytes as the store keeps)."""
-    from ctxlean.store.sqlite import FTS_MAX_BYTES
+    from ctxlean.store.chunks import FTS_MAX_BYTES
 
     head = masked[:FTS_MAX_BYTES]
     return head if head.isascii() else head.encode("utf-8", "replace")[:FTS_MAX_BYTES].decode("utf-8", "ignore")
@@ -73,11 +73,14 @@ def _index_head(masked: str) -> str:
 
 def offload(output: ToolOutput, *, tool: str, tool_input: dict | None, project: str, cfg: Config,
             session_id: str | None = None, agent_id: str | None = None, store=None,
-            kept_out: bool = True) -> Offloaded | None:
+            kept_out: bool = True, words: str = "") -> Offloaded | None:
     """Offload `output` if it is over the tool's threshold: store it, summarize it, record the saving.
 
     Returns None for outputs small enough to pass through unchanged. Raises on store errors: the
     caller fails open.
+
+    words: the model's last words before the call (ctxlean.last_words); with the call's arguments they
+    tell the summary which lines the model is looking for.
 
     kept_out=False is for an output the model gets anyway (a failing command's, which Claude Code shows
     in part and ctxlean can only add to): it is stored and summarized whatever its size, and the ledger
@@ -93,8 +96,10 @@ def offload(output: ToolOutput, *, tool: str, tool_input: dict | None, project: 
         # Before any cut: summarizers cut long lines and descriptions, and a cut secret no longer looks like
         # one. The masked sample also serves as the search index's text (its head is the payload's head).
         text = redact.mask(text)
+    from ctxlean.summarize.asked import asked_text
+
     payload = Payload(text=text, tool=tool, tool_input=tool_input, size=size,
-                      binary="\x00" in text[:_BINARY_PROBE])
+                      binary="\x00" in text[:_BINARY_PROBE], asked=asked_text(words, tool_input))
     summary = summarize(payload, max(cfg.summary_budget_tokens - _overhead_tokens(tool, kept_out), 40))
     # The description is stored and shown by list_details: it must be valid text (a lone surrogate from a
     # hostile input cannot be bound by sqlite3); it comes from the masked sample.
@@ -108,6 +113,7 @@ def offload(output: ToolOutput, *, tool: str, tool_input: dict | None, project: 
 
         store = open_store()
     try:
+        project = store.scope(project)  # the directory's key in this store (ctxlean.identity)
         if output.full_path:
             with open_regular(output.full_path, follow=False) as fh:
                 info = store.put(fh, project=project, tool=tool, kind=summary.kind,

@@ -35,11 +35,26 @@ def plugin_data_dir() -> Path:
     return Path(os.environ.get("CLAUDE_PLUGIN_DATA") or claude_config_dir() / "plugins" / "data" / PLUGIN_ID)
 
 
+STORE_URL_SCHEMES = ("postgresql://", "postgres://")
+
+
+def store_url() -> str | None:
+    """The PostgreSQL URL of a shared store, when CTXLEAN_STORE (else `store` in the user config) is one;
+    None for the local SQLite store. The one place that tells a URL from a directory."""
+    value = os.environ.get("CTXLEAN_STORE")
+    if not value:
+        from ctxlean import config
+
+        value = config.load().store
+    return value if value.startswith(STORE_URL_SCHEMES) else None
+
+
 def data_dir() -> Path:
-    """CTXLEAN_STORE, else Claude Code's plugin data dir when running as the plugin, else XDG data."""
+    """CTXLEAN_STORE (a directory), else Claude Code's plugin data dir when running as the plugin, else XDG
+    data. With a PostgreSQL store the local files (error log, captures) still live here."""
     from pathlib import Path
 
-    if os.environ.get("CTXLEAN_STORE"):
+    if os.environ.get("CTXLEAN_STORE") and not os.environ["CTXLEAN_STORE"].startswith(STORE_URL_SCHEMES):
         return Path(os.environ["CTXLEAN_STORE"])
     if os.environ.get("CLAUDE_PLUGIN_DATA"):
         return Path(os.environ["CLAUDE_PLUGIN_DATA"])

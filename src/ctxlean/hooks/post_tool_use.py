@@ -48,11 +48,14 @@ def handle(event: dict) -> dict | None:
     call_cfg = budget.offload_config(cfg, tool, fill)
     shown_tokens = tokens_for_bytes(output.full_size())
     answer: dict = {}
-    if call_cfg is not None and shown_tokens > call_cfg.offload_threshold_tokens:
+    if call_cfg is not None and shown_tokens > call_cfg.offload_threshold_tokens \
+            and not _read_for_editing(tool, tool_input, event, shown_tokens, call_cfg, transcript):
+        from ctxlean import last_words
         from ctxlean.offload import offload
 
         done = offload(output, tool=tool, tool_input=tool_input, project=project, cfg=call_cfg,
-                       session_id=_text(event.get("session_id")), agent_id=_text(event.get("agent_id")))
+                       session_id=_text(event.get("session_id")), agent_id=_text(event.get("agent_id")),
+                       words=last_words.from_transcript(transcript) if transcript else "")
         if done is not None:
             answer["updatedToolOutput"] = output.replace(done.text)
             shown_tokens = done.summary_tokens
@@ -62,6 +65,17 @@ def handle(event: dict) -> dict | None:
         if state.zone != "ok":
             answer["additionalContext"] = budget.budget_note(state, budget.limits_at(state.fill, cfg))
     return {"hookSpecificOutput": {"hookEventName": "PostToolUse", **answer}} if answer else None
+
+
+def _read_for_editing(tool: str, tool_input: dict | None, event: dict, tokens: int, cfg, transcript) -> bool:
+    """A view of a file the model will likely edit (ctxlean.read_policy): it passes through whole."""
+    if tool not in ("Read", "Bash"):
+        return False
+    from ctxlean import read_policy
+
+    cwd = _text(event.get("cwd"))
+    return read_policy.keeps_whole(tool, tool_input, cwd, tokens, cfg.read_max_tokens, cfg.keep_whole_views,
+                                   lambda: read_policy.edited_in(transcript, cwd) if transcript else set())
 
 
 def _text(value: object) -> str | None:

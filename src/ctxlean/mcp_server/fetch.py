@@ -169,7 +169,7 @@ def fetch_detail(store, project: str, handle: str, lines: str | int | None = Non
         return f"{head}\n[ctxlean] nothing on page {page} (past the end)."  # no page this far can exist
 
     if "grep" in given:
-        rows = grep_worker.search(store.path, handle, project, pattern, first, last, piece_bytes, redact, deadline)
+        rows = grep_worker.search(store.location, handle, project, pattern, first, last, piece_bytes, redact, deadline)
     else:
         if "jsonpath" in given:
             rows = _jsonpath_rows(store, handle, project, jsonpath, info.size, piece_bytes, redact)

@@ -50,7 +50,8 @@ def build_server(project: str | None = None):
 
     def call(fn, *args, **kwargs) -> str:
         try:
-            return fn(store(), project, *args, **kwargs)
+            current = store()
+            return fn(current, current.scope(project), *args, **kwargs)
         except (HandleError, fetch.FetchError, StoreError) as exc:
             raise ToolError(str(exc).strip("'\"")) from exc
         except sqlite3.Error as exc:  # e.g. still locked after the bounded retries, or disk full

@@ -28,7 +28,7 @@ from ctxlean.lean.catalog import Catalog
 from ctxlean.lean.catalog import load as load_catalog
 from ctxlean.replay import prefix
 from ctxlean.replay.claude_transcript import read_session
-from ctxlean.replay.engine import Replayed, Setup, replay
+from ctxlean.replay.engine import Replayed, replay
 from ctxlean.usage.chart import human
 from ctxlean.usage.pricing import PriceBook, PricingError, prices_from_config
 from ctxlean.usage.report import add_scope_arguments, money, parse_since
@@ -149,8 +149,7 @@ def estimate(scope: list[tuple[TranscriptFile, list[TranscriptFile]]], prices: P
         cfg = configs.get(session.project)
         if cfg is None:
             cfg = configs[session.project] = _config(session.project, warn)
-        setup = Setup(cfg, prices, lambda s: prefix.lean_saving(s, catalog, hidden),
-                      lambda s: prefix.plugin_addition(s, catalog))
+        setup = prefix.lean_install(cfg, prices, catalog, hidden)
         item = SessionEstimate(session.session_id, session.project, _mtime(main))
         replayed = replay(session, setup)
         item.actual_cost = replayed.actual_cost

@@ -2,7 +2,8 @@
 
 A fact is an identifier in a tool output that was not in the context before it (new in that output):
 - a path: a token with a `/` between name characters (`src/app/models.py`, `/usr/lib/x`);
-- a name with a digit, dot or underscore (`test_parse_date`, `v2.14.1`, `ERR_42`, `numpy.ndarray`);
+- a name with a digit, dot or underscore (`test_parse_date`, `v2.14.1`, `ERR_42`, `numpy.ndarray`), and a
+  version (`2.14.1`);
 - a number of 3 or more digits (a line number, a count, an id, a port);
 - a hash (7 to 64 hex digits with both a digit and a letter).
 It is *used* when it appears in the model's next three responses (their text or tool inputs). A path
@@ -21,6 +22,7 @@ import re
 
 _TOKEN = re.compile(r"[A-Za-z0-9_./\-]+")
 _HASH = re.compile(r"[0-9a-f]{7,64}")
+_VERSION = re.compile(r"\d+(?:\.\d+)+")
 _MAX_FACT = 200
 _EDGE = "./-"
 
@@ -40,6 +42,8 @@ def identifiers(text: str) -> set[str]:
         elif _HASH.fullmatch(token) and not token.isalpha():
             found.add(token)
         elif any(c.isalpha() for c in token) and any(c.isdigit() or c in "._" for c in token):
+            found.add(token)
+        elif _VERSION.fullmatch(token):
             found.add(token)
     return found
 

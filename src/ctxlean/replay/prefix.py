@@ -10,9 +10,12 @@ had. Trajectories of other agent frameworks keep their own prefix and gain only 
 
 from __future__ import annotations
 
+from ctxlean.config import Config
 from ctxlean.lean.catalog import TOOL, Catalog
 from ctxlean.lean.uses import Uses
+from ctxlean.replay.engine import Setup
 from ctxlean.replay.session import Session
+from ctxlean.usage.pricing import PriceBook
 
 CLAUDE_CODE = "claude-code"
 
@@ -39,3 +42,9 @@ def lean_saving(session: Session, catalog: Catalog, hidden: frozenset[str]) -> i
 def plugin_addition(session: Session, catalog: Catalog) -> int:
     """Tokens per request the plugin adds: everything in Claude Code, its tools' definitions elsewhere."""
     return catalog.plugin_tokens if session.source == CLAUDE_CODE else catalog.plugin_tool_tokens
+
+
+def lean_install(cfg: Config, prices: PriceBook, catalog: Catalog, hidden: frozenset[str]) -> Setup:
+    """The replay setup of `ctxlean install --lean` with `hidden` as lean's choice."""
+    return Setup(cfg, prices, lambda session: lean_saving(session, catalog, hidden),
+                 lambda session: plugin_addition(session, catalog))

@@ -71,7 +71,8 @@ def prepare(task: Task, root: Path, model: str) -> Prepared:
         from ctxlean.store import open_store
 
         with open_store() as store:
-            handle = store.put(task.payload().encode(), project=project_of(str(project)), tool=task.payload_tool,
+            handle = store.put(task.payload().encode(), project=store.scope(project_of(str(project))),
+                               tool=task.payload_tool,
                                kind="text", description=f"routing eval: {task.id}").handle
         fill["handle"] = handle
     if task.file is not None:

@@ -1,7 +1,9 @@
 """The payload store: content-addressed, compressed, scoped by project.
 
-`open_store()` returns the embedded SQLite store at the configured path. Handles are `ctx_` plus the first
-16 hex digits of the payload's sha256, so the same payload always gets the same handle.
+`open_store()` returns the configured backend: the embedded SQLite store (the default), or the PostgreSQL
+store a fleet of machines shares when CTXLEAN_STORE (or `store` in the user config) is a postgresql://
+URL. Both implement the protocol in store/protocol.py. Handles are `ctx_` plus the first 16 hex digits of
+the payload's sha256, so the same payload always gets the same handle, on every machine.
 """
 
 from __future__ import annotations
@@ -69,8 +71,22 @@ def check_handle(handle: object) -> str:
     return handle.strip()
 
 
-def open_store(path: Path | None = None):
-    from ctxlean.paths import store_path
+def open_store(location: Path | str | None = None):
+    """The store at `location` (a SQLite file, or a postgresql:// URL; default: the configured one).
+
+    The PostgreSQL backend, and psycopg with it, is imported only when the location is such a URL, so the
+    SQLite path stays standard-library."""
+    from ctxlean.paths import STORE_URL_SCHEMES, store_path, store_url
+
+    if location is None:
+        location = store_url() or store_path()
+    if isinstance(location, str) and location.startswith(STORE_URL_SCHEMES):
+        from ctxlean.store.postgres import open_postgres_store
+
+        return open_postgres_store(location)
+    if isinstance(location, str) and "://" in location:
+        raise StoreError(f"{location.split('://')[0]}:// is no store ctxlean knows: give a postgresql:// URL or a "
+                         "SQLite store file")
     from ctxlean.store.sqlite import SqliteStore
 
-    return SqliteStore(path or store_path())
+    return SqliteStore(Path(location))

@@ -33,6 +33,7 @@ class GcReport:
     used_after: int = 0
     file_before: int = 0  # bytes on disk: database file plus WAL
     file_after: int = 0
+    storage: str = "file"  # what file_* measure: the SQLite file, or a PostgreSQL store's "tables"
 
     def text(self, ttl_days: int, max_mb: int) -> str:
         ttl = f"past the {ttl_days}-day TTL" if ttl_days else "TTL off"
@@ -40,7 +41,7 @@ class GcReport:
         return (f"ctxlean gc: removed {self.expired + self.evicted:,} payloads ({self.expired:,} {ttl}, "
                 f"{self.evicted:,} {cap}), {self.blobs:,} blobs no project references, {self.incomplete:,} "
                 f"incomplete blobs left by failed writers; store data {self.used_before:,} -> "
-                f"{self.used_after:,} bytes (freed {self.used_before - self.used_after:,}); file "
+                f"{self.used_after:,} bytes (freed {self.used_before - self.used_after:,}); {self.storage} "
                 f"{self.file_before:,} -> {self.file_after:,} bytes")
 
 
@@ -127,7 +128,11 @@ def _evict_to(store, report: GcReport, max_bytes: int) -> None:
 
 def collect(store, *, ttl_days: int, max_bytes: int, now: float | None = None,
             incomplete_grace_s: float = INCOMPLETE_GRACE_S, progress=None) -> GcReport:
-    """Run every gc step on an open SqliteStore; what was removed and the sizes before and after."""
+    """Run every gc step on an open store; what was removed and the sizes before and after."""
+    if store.backend == "postgresql":  # no half-written blobs there to wait out: see store/pg_gc.py
+        from ctxlean.store import pg_gc
+
+        return pg_gc.collect(store, ttl_days=ttl_days, max_bytes=max_bytes, now=now, progress=progress)
     now = time.time() if now is None else now
     db = store.db
     say = progress or (lambda text: None)
@@ -165,8 +170,8 @@ def collect_if_due(cfg, path: Path | None = None) -> GcReport | None:
     from ctxlean.store import open_store
 
     with open_store(path) as store:
-        row = store.db.execute("SELECT value FROM meta WHERE key = 'last_gc'").fetchone()
-        if row and time.time() - row[0] < AUTO_INTERVAL_S:
+        last = store.last_gc()
+        if last is not None and time.time() - last < AUTO_INTERVAL_S:
             return None
         return collect(store, ttl_days=cfg.ttl_days, max_bytes=cfg.max_store_mb << 20)
 

@@ -27,6 +27,7 @@ class Payload:
     tool_input: dict | None = None
     binary: bool = False
     size: int = 0  # bytes of the original payload (text may be a sample of a huge payload)
+    asked: str = ""  # what the model was looking for: its last words before the call, the call's arguments
 
     @property
     def command(self) -> str:
@@ -39,15 +40,17 @@ class Payload:
 
 
 def summarize(payload: Payload, budget_tokens: int) -> Summary:
-    """The summary of payload by the first summarizer in the registry that recognises it.
+    """The summary of payload by the first summarizer in the registry that recognises it, with what else
+    the payload shows (failures, errors, the lines the model asked for: summarize.compose).
 
     Whatever the summarizer returned, the body is clamped to budget_tokens, the description to one line
     of at most 100 characters and the hint to HINT_CHARS characters: callers can rely on all three.
     """
     from ctxlean.summarize.common import HINT_CHARS, clamp, one_line
+    from ctxlean.summarize.compose import compose
     from ctxlean.summarize.registry import pick
 
     kind, summarizer = pick(payload)
-    summary = summarizer(payload, budget_tokens)
+    summary = compose(payload, kind, summarizer, budget_tokens)
     hint = summary.hint if len(summary.hint) <= HINT_CHARS else 'lines="1-200"'
     return Summary(summary.kind, clamp(summary.body, budget_tokens), one_line(summary.description), hint)

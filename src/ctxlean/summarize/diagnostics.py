@@ -26,7 +26,7 @@ from ctxlean.summarize.common import (
     plural,
     runs,
 )
-from ctxlean.summarize.text import head_tail, iter_notable, split_lines
+from ctxlean.summarize.text import head_tail, serious_lines, split_lines
 
 GNU = re.compile(  # gcc, clang, mypy, many linters: file:line[:col]: severity[code]: message
     r"^(?P<file>[^\s:][^:\n]*?):(?P<line>\d+):(?:(?P<col>\d+):)? (?P<sev>fatal error|error|warning|note|remark)"
@@ -53,7 +53,6 @@ TOTALS = re.compile(
     r"error: aborting due to [^\n]*|warning: [^\n]* generated \d+ warnings?[^\n]*|collect2: error: [^\n]*|"
     r"make(?:\[\d+\])?: \*\*\* [^\n]*|\[\*\] \d+ fix[^\n]*|ninja: build stopped[^\n]*|"
     r"Finished [^\n]*(?:target|profile)[^\n]*)$", re.M)
-OTHER_ERROR_WORDS = ("error", "Error", "ERROR", "undefined reference", "cannot find", "No such file")
 
 PROGRAMS = (
     ("mypy", re.compile(r"(?:mypy|dmypy)\b")),
@@ -187,7 +186,7 @@ def summarize_diagnostics(payload: Payload, budget_tokens: int) -> Summary:
     description = f"{tool}: " + (totals[-1][1].group(0) if totals else parsed)
 
     taken = {d.at for d in diagnostics} | {n for n, _ in totals}
-    others = [(n, line) for n, line in iter_notable(text, OTHER_ERROR_WORDS)
+    others = [(n, line) for n, line in serious_lines(text)
               if n not in taken and n - 1 not in taken and not line.startswith(" ")][:400]
     more_note = f"... {{n}} more diagnostics ({grep_hint(_grep_pattern(tool))})"
     reserve = nbytes(more_note) + 8 + (min(300, body.room() // 6) if others else 0)

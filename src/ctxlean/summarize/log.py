@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from ctxlean.summarize import Payload, Summary
+from ctxlean.summarize import Payload, Summary, forms
 from ctxlean.summarize.common import (
     BY_CONTENT,
     BY_NAME,
@@ -22,7 +22,7 @@ from ctxlean.summarize.common import (
     plural,
     runs,
 )
-from ctxlean.summarize.text import NOTABLE_GREP, NOTABLE_WORDS, iter_notable, split_lines
+from ctxlean.summarize.text import serious_lines, split_lines
 from ctxlean.summarize.traceback import python_trace
 
 LEVELS = r"(TRACE|DEBUG|INFO|NOTICE|WARN(?:ING)?|ERROR|ERR|FATAL|CRIT(?:ICAL)?|SEVERE|PANIC|EMERG|ALERT)\b"
@@ -48,8 +48,6 @@ PROGRAM = re.compile(r"(?:journalctl|docker\s+(?:compose\s+)?logs|kubectl\s+logs
                      r"(?:cat|tail|head|less|zcat|grep)\s+(?:-\S+(?:\s+\d+)?\s+)*\S*(?:\.log\b|/var/log/))")
 # hex ids (request ids, hashes: "req-61228e88") as one token, then any other number
 VARIABLE = re.compile(r"0x[0-9a-f]+|\b(?=[0-9a-f]*\d)[0-9a-f]{6,}\b|\d+")
-# without a level field, these words mark the lines worth listing
-NOTABLE_WORDS = NOTABLE_WORDS + ("Out of memory", "oom-kill", "Failed password", "refused", "timed out", "timeout")
 
 
 def is_log(payload: Payload) -> int:
@@ -104,8 +102,8 @@ def summarize_log(payload: Payload, budget_tokens: int) -> Summary:
         serious = _lines_at(text, _serious_offsets(text, spellings, layout[1])) if spellings else []
         what, grep = "ERROR/FATAL-level lines", "|".join(sorted(spellings)) or "ERROR"
     else:
-        serious = list(iter_notable(text, NOTABLE_WORDS))
-        what, grep = "error-looking lines", NOTABLE_GREP
+        serious = serious_lines(text)
+        what, grep = "failure and error lines", forms.GREP[forms.ERROR]
     stamps = _span(text)
     span = f", {stamps[0]} .. {stamps[1]}" if stamps else ""
     if levels:

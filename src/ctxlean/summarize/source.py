@@ -20,6 +20,7 @@ from ctxlean.summarize.common import (
     nbytes,
     plural,
 )
+from ctxlean.tokens import estimate_tokens
 
 M = re.M
 LANGUAGES = {
@@ -54,6 +55,9 @@ LANGUAGES = {
         r"^\w[^;]*\(|^(struct|class|enum|#define)"),
     "Ruby": ((".rb", ".rake"), [re.compile(r"^([ \t]*)(?:def|class|module)[ \t]+[^\n]*", M)],
              r"^\s*(def|class|module) "),
+    "Elixir": ((".ex", ".exs"), [re.compile(r"^([ \t]*)(?:defmodule|defp?|defmacrop?|defstruct|defprotocol|"
+                                            r"defimpl|describe|test)[ \t(][^\n]*", M)],
+               r"^\s*(defmodule|defp?|describe|test) "),
     "PHP": ((".php",), [re.compile(r"^([ \t]*)(?:(?:public|private|protected|static|abstract|final)[ \t]+)*"
                                    r"(?:function|class|interface|trait|enum)[ \t]+\w+[^\n]*", M)],
             r"\b(function|class|interface|trait)\s"),
@@ -67,16 +71,21 @@ LANGUAGES = {
     "YAML": ((".yaml", ".yml"), [re.compile(r"^()[A-Za-z_\"'][^:\n#]*:(?:[ \t][^\n]*)?$", M)], r"^[A-Za-z_]"),
 }
 EXTENSIONS = {ext: name for name, (exts, _, _) in LANGUAGES.items() for ext in exts}
-VIEWER = re.compile(r"^\s*(?:cat|head|tail|less|more|bat|nl|sed[ \t]+-n[ \t]+\S+)(?:[ \t]+-\S+)*[ \t]+([^\s|;&>]+)")
 FENCE = re.compile(r"^[ \t]*(?:```|~~~)", M)
+# A qualified name: two or more identifiers joined by dots (a file name like `setup.py` is one too).
+QUALIFIED = re.compile(r"(?<![\w.])[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+")
+OUTLINE_SHARE = 0.65  # of the budget for the outline when the file uses qualified names
+NAMES_SAMPLE = 1 << 20
 
 
 def path_of(payload: Payload) -> str:
     """The file the payload is the content of: the Read call's file_path, or what `cat FILE` printed."""
+    from ctxlean.read_policy import shown_file
+
     if payload.file_path:
         return payload.file_path
-    viewer = VIEWER.match(payload.command)
-    return viewer.group(1) if viewer and "|" not in payload.command else ""
+    shown = shown_file(payload.command) if payload.command else None
+    return shown[0] if shown else ""
 
 
 def language_of(payload: Payload) -> str | None:
@@ -102,13 +111,59 @@ def summarize_source(payload: Payload, budget_tokens: int) -> Summary:
     if not items:
         fallback = summarize_text(payload, budget_tokens)
         return Summary("source", fallback.body, top, fallback.hint)
+    names = names_used(text)
+    outline_tokens = budget_tokens if not names else int(budget_tokens * OUTLINE_SHARE)
+    body, hint = _outline_body(items, top, what, language, grep_defs, outline_tokens)
+    if names:
+        shown = body.text()
+        rest = _names_lines([n for n in names if n not in shown], budget_tokens - estimate_tokens(shown) - 1)
+        if rest:
+            return Summary("source", shown + "\n" + rest, top, hint)
+    return Summary("source", body.text(), top, hint)
+
+
+def _names_lines(names: list[str], budget_tokens: int, width: int = 150) -> str:
+    """"names used:" and the names in lines of about width characters, as many as fit, most used first."""
+    body = Body(budget_tokens)
+    more = "  ... {n} more"
+    if not names or not body.add(f"names used ({len(names):,}), most used first:", nbytes(more) + 8):
+        return ""
+    line, shown = "  ", 0
+    for name in names:
+        piece = name if line == "  " else ", " + name
+        if len(line) + len(piece) > width:
+            if not body.add(line, nbytes(more) + 8):
+                line = "  "
+                break
+            line, piece = "  ", name
+        line += piece
+        shown += 1
+    if line.strip() and not body.add(line, nbytes(more) + 8):
+        shown -= line.count(", ") + 1
+    if shown < len(names):
+        body.add(more.replace("{n}", f"{len(names) - shown:,}"))
+    return body.text() if len(body.lines) > 1 else ""
+
+
+def names_used(text: str) -> list[str]:
+    """The qualified names the file uses (`np.hstack`, `self.value.__name__`, `agent.GetByAgentType`),
+    most used first (then in order of first use): what code that edits or calls into it will name."""
+    counts: dict[str, int] = {}
+    for name in QUALIFIED.findall(text[:NAMES_SAMPLE]):
+        counts[name] = counts.get(name, 0) + 1
+    return sorted(counts, key=lambda n: -counts[n])
+
+
+def _outline_body(items: list, top: str, what: str, language: str, grep_defs: str, budget_tokens: int
+                  ) -> tuple[Body, str]:
+    """The definitions (or headings) with their line numbers, as many as budget_tokens hold; and the hint."""
     body = Body(budget_tokens)
     body.add(clip(top, 200))
     more = "  ... {n} more (" + grep_hint(grep_defs) + ")"
     full = [clip(f"  L{n}{'  ' * (depth + 1)}{line.strip()}", 140) for n, depth, line in items]
     if sum(nbytes(row) + 1 for row in full) <= body.room():
         body.add_all(full)
-        return Summary("source", body.text(), top, lines_hint(1, 200))
+        return body, lines_hint(1, 200)
     tops = [i for i, item in enumerate(items) if item[1] == 0]
     signatures = [clip(f"  L{items[i][0]} {items[i][2].strip()}", 100) for i in tops]
     if sum(nbytes(row) + 1 for row in signatures) <= body.room() * 0.8:
@@ -126,7 +181,7 @@ def summarize_source(payload: Payload, budget_tokens: int) -> Summary:
             shown_nested = nested[:fit] + nested[-1:] if len(nested) > fit + 1 else nested
             _wrapped(body, [f"{_name(items[i][2])} L{items[i][0]}" for i in shown_nested], "  ",
                      total=len(nested))
-    return Summary("source", body.text(), top, grep_hint(grep_defs))
+    return body, grep_hint(grep_defs)
 
 
 def _signatures_and_members(body: Body, items: list, tops: list[int], signatures: list[str]) -> None:

@@ -2,9 +2,12 @@
 
     ctxlean report [--session ID | --project DIR | --since DATE] [--by turn|session|model|day]
                    [--json] [--html FILE]
+    ctxlean report --store postgresql://... [--project DIR|KEY | --since DATE] [--json]
 
 Reads Claude Code's transcripts (CLAUDE_CONFIG_DIR respected), prices them with the price data and the
-config's `[pricing]` overrides, and adds the store's ledger of offloads as an estimated saving.
+config's `[pricing]` overrides, and adds the store's ledger of offloads as an estimated saving. With
+--store, reports that store's ledger instead, by project and by user@machine (ctxlean.usage.team): with a
+shared PostgreSQL store, the whole team's offloads.
 """
 
 from __future__ import annotations
@@ -254,7 +257,12 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--by", choices=("turn", "session", "model", "day"), default="session")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.add_argument("--html", metavar="FILE", help="also write a self-contained HTML page with charts")
+    parser.add_argument("--store", metavar="LOCATION",
+                        help="report this store's ledger by project and by user@machine instead (a postgresql:// URL "
+                             "shared by a team, or a SQLite store file)")
     args = parser.parse_args(argv[1:])
+    if args.store:
+        return team_main(args)
     try:
         since = parse_since(args.since) if args.since else None
         prices = prices_from_config(os.getcwd())
@@ -286,12 +294,56 @@ def main(argv: list[str]) -> int:
         except OSError as exc:
             print(f"ctxlean report: cannot write {args.html}: {exc.strerror}", file=sys.stderr)
             return 1
-    if args.json:
+    _emit(data, args.json, render_text)
+    if args.html and not args.json:
+        print(f"\nwrote {args.html}")
+    return 0
+
+
+def _emit(data, as_json: bool, render) -> None:
+    """The report as JSON (its as_dict()) or as render(data)'s text."""
+    if as_json:
         import json
 
         print(json.dumps(data.as_dict(), indent=2))
     else:
-        print(render_text(data))
-        if args.html:
-            print(f"\nwrote {args.html}")
+        print(render(data))
+
+
+def team_main(args: argparse.Namespace) -> int:
+    """`report --store`: the ledger's offloads by project and by user@machine."""
+    from ctxlean.store import StoreError, open_store
+    from ctxlean.usage import team
+
+    if args.session or args.html or args.by != "session":
+        print("ctxlean report: --store reports the ledger by project and by user@machine; it takes --project, "
+              "--since and --json", file=sys.stderr)
+        return 2
+    try:
+        since = parse_since(args.since) if args.since else None
+    except ValueError as exc:
+        print(f"ctxlean report: {exc}", file=sys.stderr)
+        return 2
+    if "://" not in args.store and not os.path.isfile(args.store):
+        print(f"ctxlean report: --store {args.store}: no such store file (give a postgresql:// URL or a store file)",
+              file=sys.stderr)
+        return 2
+    try:
+        with open_store(args.store) as store:
+            project = args.project
+            if project and os.path.isdir(project):
+                project = store.scope(os.path.realpath(project))
+            data = team.build(store.ledger_totals(since), _shown_location(store), since, project)
+    except StoreError as exc:
+        print(f"ctxlean report: {exc}", file=sys.stderr)
+        return 1
+    _emit(data, args.json, team.render_text)
     return 0
+
+
+def _shown_location(store) -> str:
+    if store.backend == "postgresql":
+        from ctxlean.store.postgres import display_url
+
+        return display_url(store.location)
+    return store.location

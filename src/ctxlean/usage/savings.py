@@ -48,11 +48,12 @@ class Saving:
 
 
 def ledger_rows(session_id: str) -> list[tuple]:
-    """The store's ledger rows for a session, [] when there is no store yet (reports never create one)."""
-    from ctxlean.paths import store_path
+    """The store's ledger rows for a session, [] when there is no store yet (reports never create a local
+    one) or the shared one is out of reach."""
+    from ctxlean.paths import store_path, store_url
     from ctxlean.store import StoreError, open_store
 
-    if not store_path().exists():
+    if not store_url() and not store_path().exists():
         return []
     try:
         with open_store() as store:

@@ -17,11 +17,13 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 from pathlib import Path
 
 from ctxlean.paths import data_dir
 
 TAIL_BYTES = 2 << 20
+SHARED_REFRESH_S = 30  # how stale the "saved" figure may be with a PostgreSQL store
 _KEEP_KEYS = 64  # recent message ids: duplicates of one response are adjacent lines
 
 
@@ -116,19 +118,23 @@ def _read_new(path: str, entry: dict, state: dict, prices) -> None:
 
 def _saved_tokens(session_id: str, state: dict) -> int:
     """Tokens ctxlean kept out of this session's context (its ledger), re-read only when the store changed
-    since the last refresh: the store and sqlite3 imports cost more than the rest of a refresh."""
-    from ctxlean.paths import store_path
+    since the last refresh: the store and sqlite3 imports cost more than the rest of a refresh. A shared
+    (PostgreSQL) store cannot be watched that way: it is asked at most every SHARED_REFRESH_S."""
+    from ctxlean.paths import store_path, store_url
 
-    db = str(store_path())
-    stamp = []
-    for name in (db, db + "-wal"):
-        try:
-            st = os.stat(name)
-            stamp.append([st.st_mtime_ns, st.st_size])
-        except OSError:
-            stamp.append(None)
-    if stamp[0] is None:
-        return 0
+    if store_url():
+        stamp = [int(time.time() // SHARED_REFRESH_S)]
+    else:
+        db = str(store_path())
+        stamp = []
+        for name in (db, db + "-wal"):
+            try:
+                st = os.stat(name)
+                stamp.append([st.st_mtime_ns, st.st_size])
+            except OSError:
+                stamp.append(None)
+        if stamp[0] is None:
+            return 0
     if state.get("saved_stamp") == stamp:
         return state.get("saved", 0)
     from ctxlean.store import StoreError, open_store
