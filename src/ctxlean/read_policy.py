@@ -6,8 +6,10 @@ config keep_whole_views says so for it:
   - "partial": a Read with offset or limit, or `sed -n 'A,Bp' FILE` (the model picked the lines),
   - "edited": the session already changed that file (Edit, Write, MultiEdit, NotebookEdit, `sed -i`).
 Views of other files (the first look at a big file, a document, a listing) are summarized as before.
-The hook finds the session's edits in the transcript's tail (`edited_in`), the replay engine in the
-session's blocks; both decide with `keeps_whole`. The default ("partial" only) is what the replay
+A view is partial by what the model asked for: the hook reads the model's own input from the transcript
+(`model_input`), since PreToolUse's bounded Read of a huge file adds a limit the model never chose. The
+hook finds the session's edits in the transcript's tail (`edited_in`), the replay engine in the session's
+blocks; both decide with `keeps_whole`. The default ("partial" only) is what the replay
 benchmark measured best (docs/summaries.md).
 """
 
@@ -85,6 +87,28 @@ def keeps_whole(tool: str, tool_input: dict | None, cwd: str | None, tokens: int
         return False
     path, partial = view
     return ("partial" in kinds and partial) or ("edited" in kinds and path in edited_files())
+
+
+def model_input(transcript: str | os.PathLike, tool_use_id: str) -> dict | None:
+    """The input the model wrote for this call, from the transcript (PreToolUse may have rewritten the one
+    the hooks see: ctxlean's own bounded Read adds a limit); None when the transcript does not have it."""
+    needle = tool_use_id.encode()
+    try:
+        fh = open(transcript, "rb")
+    except OSError:
+        return None
+    with fh:
+        for line in lines_from_end(fh, os.fstat(fh.fileno()).st_size, MAX_TAIL_BYTES):
+            if needle not in line or b'"assistant"' not in line[:1000]:
+                continue
+            try:
+                content = (json.loads(line).get("message") or {}).get("content")
+            except (ValueError, AttributeError):
+                continue
+            for block in content if isinstance(content, list) else ():
+                if isinstance(block, dict) and block.get("id") == tool_use_id and isinstance(block.get("input"), dict):
+                    return block["input"]
+    return None
 
 
 def edited_in(transcript: str | os.PathLike, cwd: str | None) -> set[str]:

@@ -74,8 +74,12 @@ def _read_for_editing(tool: str, tool_input: dict | None, event: dict, tokens: i
     from ctxlean import read_policy
 
     cwd = _text(event.get("cwd"))
-    return read_policy.keeps_whole(tool, tool_input, cwd, tokens, cfg.read_max_tokens, cfg.keep_whole_views,
-                                   lambda: read_policy.edited_in(transcript, cwd) if transcript else set())
+    use_id = _text(event.get("tool_use_id"))
+    asked = read_policy.model_input(transcript, use_id) if transcript and use_id else None
+    if asked is None:
+        return False  # the model's own call cannot be told from ctxlean's rewrite of it
+    return read_policy.keeps_whole(tool, asked, cwd, tokens, cfg.read_max_tokens, cfg.keep_whole_views,
+                                   lambda: read_policy.edited_in(transcript, cwd))
 
 
 def _text(value: object) -> str | None:
