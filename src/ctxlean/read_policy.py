@@ -94,7 +94,7 @@ def model_input(transcript: str | os.PathLike, tool_use_id: str) -> dict | None:
     the hooks see: ctxlean's own bounded Read adds a limit); None when the transcript does not have it."""
     needle = tool_use_id.encode()
     try:
-        fh = open(transcript, "rb")
+        fh = open_regular(transcript)  # a FIFO there must not hold the hook
     except OSError:
         return None
     with fh:
