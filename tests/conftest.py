@@ -1,6 +1,27 @@
 import os
+import shutil
+import signal
+import tempfile
+from pathlib import Path
 
 import pytest
+
+
+@pytest.fixture(scope="session", autouse=True)
+def mcp_fork_servers():
+    """The warm MCP fork servers the plugin's `ctxlean mcp` relay starts (ctxlean.mcp_server.relay) live in
+    this run's own runtime dir, and the run ends every one of them (by the pid in its lock file): none
+    outlives the suite."""
+    runtime = tempfile.mkdtemp(prefix="ctxlean-run-", dir="/tmp")  # short: AF_UNIX paths stop at 107 bytes
+    os.environ["XDG_RUNTIME_DIR"] = runtime
+    yield runtime
+    for lock in Path(runtime).rglob("*.lock"):
+        try:
+            pid = int(lock.read_text().split()[0])
+            os.kill(pid, signal.SIGTERM)
+        except (OSError, ValueError, IndexError):
+            pass  # already gone, or the lock was never written
+    shutil.rmtree(runtime, ignore_errors=True)
 
 
 @pytest.fixture(autouse=True)

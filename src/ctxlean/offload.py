@@ -5,9 +5,6 @@ Shared by the PostToolUse command hook and the Agent SDK's in-process hook callb
 
 from __future__ import annotations
 
-import dataclasses
-from dataclasses import dataclass
-
 from ctxlean import redact
 from ctxlean.config import Config
 from ctxlean.safe_open import open_regular
@@ -19,13 +16,17 @@ SAMPLE_BYTES = 16 << 20  # summarizers read at most this much of a huge payload;
 _BINARY_PROBE = 8192
 
 
-@dataclass(frozen=True)
 class Offloaded:
-    handle: str
-    text: str  # the replacement the model sees
-    original_tokens: int
-    summary_tokens: int
-    description: str
+    """What one offload did (a plain class: `dataclasses` imports `inspect`, ~4 ms on every offload)."""
+
+    __slots__ = ("handle", "text", "original_tokens", "summary_tokens", "description")
+
+    def __init__(self, handle: str, text: str, original_tokens: int, summary_tokens: int, description: str):
+        self.handle = handle
+        self.text = text  # the replacement the model sees
+        self.original_tokens = original_tokens
+        self.summary_tokens = summary_tokens
+        self.description = description
 
 
 def header(tool: str, handle: str, size: int, lines: int, kind: str, sampled: bool, kept_out: bool = True) -> str:
@@ -104,7 +105,7 @@ def offload(output: ToolOutput, *, tool: str, tool_input: dict | None, project: 
     # The description is stored and shown by list_details: it must be valid text (a lone surrogate from a
     # hostile input cannot be bound by sqlite3); it comes from the masked sample.
     description = summary.description.encode("utf-8", "replace").decode("utf-8")
-    summary = dataclasses.replace(summary, description=description)
+    summary = Summary(summary.kind, summary.body, description, summary.hint)
     index_text = _index_head(text) if cfg.redact_secrets else None
 
     own_store = store is None

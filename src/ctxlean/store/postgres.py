@@ -32,7 +32,7 @@ from ctxlean.store import (
     handle_for,
     pg_migrations,
 )
-from ctxlean.store.chunks import FTS_MAX_BYTES, chunks_of, read_chunks, walk_chunks
+from ctxlean.store.chunks import FTS_MAX_BYTES, chunks_of, distinct_lines, read_chunks, walk_chunks
 
 
 def _import_psycopg():
@@ -195,7 +195,7 @@ class PgStore:
 
         def index() -> str:
             text = index_text if index_text is not None else b"".join(head).decode("utf-8", "replace")
-            return _text(index_filter(text) if index_filter else text)
+            return _text(distinct_lines(index_filter(text) if index_filter else text))
 
         with self._errors():
             if isinstance(payload, bytes):

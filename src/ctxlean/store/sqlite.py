@@ -22,11 +22,14 @@ import time
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import BinaryIO
 
 from ctxlean.store import HandleError, PayloadInfo, SearchTimeout, StoreError, check_handle, handle_for, migrations
-from ctxlean.store.chunks import CHUNK_SIZE, FTS_MAX_BYTES, chunks_of, read_chunks, walk_chunks
+from ctxlean.store.chunks import CHUNK_SIZE, FTS_MAX_BYTES, chunks_of, distinct_lines, read_chunks, walk_chunks
 from ctxlean.store.snippet import snippet
+
+TYPE_CHECKING = False  # typing costs every offloading hook call ~1.5 ms of imports
+if TYPE_CHECKING:
+    from typing import BinaryIO
 
 __all__ = ["CHUNK_SIZE", "FTS_MAX_BYTES", "SqliteStore"]
 CHUNKS_PER_TRANSACTION = 16
@@ -248,7 +251,7 @@ class SqliteStore:
 
         def index() -> str:
             text = index_text if index_text is not None else b"".join(head).decode("utf-8", "replace")
-            return index_filter(text) if index_filter else text
+            return distinct_lines(index_filter(text) if index_filter else text)
 
         def link(blob_id: int, sha: str, text: str) -> float:
             return self._link(blob_id, handle_for(sha), project, tool, kind, description, session_id, text)

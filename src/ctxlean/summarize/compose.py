@@ -29,12 +29,15 @@ HEADINGS = {forms.FAILURE: "test failures", forms.ERROR: "errors", ASKED: "lines
 # What a kind's own summary already reports, so the composition does not add it again. A kind that is
 # content rather than a program's run (a file, a listing, grep matches, a document) has none of these
 # findings: its "error:" is a parameter name or prose.
-ALL_FORMS = frozenset(forms.RANK)
-COVERS = {"pytest": {forms.FAILURE}, "unittest": {forms.FAILURE}, "js-tests": {forms.FAILURE},
-          "go-test": {forms.FAILURE}, "cargo-test": {forms.FAILURE},
+# A test runner's summary reports its failures, errors and totals.
+ALL_FORMS = forms.ALL
+COVERS = {**{kind: ALL_FORMS for kind in ("pytest", "unittest", "js-tests", "go-test", "cargo-test")},
           "diagnostics": {forms.ERROR, forms.WARNING}, "log": {forms.ERROR}, "traceback": {forms.ERROR},
           **{kind: ALL_FORMS for kind in ("source", "json", "grep", "listing", "table", "html", "diff", "git-log")},
           "binary": ALL_FORMS | {ASKED}}
+# Kinds whose own summarizer never scans for all the forms (summarize.text.serious_lines does): the
+# composition scans only for what they leave out. The others share one cached scan of every form.
+SCANS_OWN = frozenset({"log", "traceback"})
 LINE_CHARS = 200
 
 
@@ -62,9 +65,10 @@ def _findings(payload: Payload, kind: str) -> list[tuple[int, str, str]]:
     bounded, each line once."""
     covered = COVERS.get(kind, set())
     by_kind: dict[str, list[tuple[int, str, str]]] = {k: [] for k in ORDER}
-    if not covered >= ALL_FORMS:
-        for number, line, found in forms.salient_lines(payload.text):
-            if found not in covered:
+    wanted = ALL_FORMS - covered
+    if wanted:
+        for number, line, found in forms.salient_lines(payload.text, wanted if kind in SCANS_OWN else ALL_FORMS):
+            if found in wanted:
                 by_kind[found].append((number, line, found))
     if ASKED not in covered and payload.asked:
         lines, _terms = asked_lines(payload.text, payload.asked)

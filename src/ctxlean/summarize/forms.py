@@ -59,13 +59,22 @@ _FORMS = [(kind, literals, re.compile(pattern, flags)) for kind, literals, patte
      r"^make(?:\[\d+\])?: \*\*\* |\bProcess finished with exit code [1-9]|\bexit_code[=:] ?[1-9]", re.I),
     (WARNING, ("warn",), _ALONE_L + r"(?:[Ww]arning|WARNING|WARN)(?:\[[\w-]+\])?(?::|" + _ALONE_R + r")", 0),
 )]
-LITERALS = tuple(dict.fromkeys(word for _, literals, _ in _FORMS for word in literals))
+ALL = frozenset(RANK)
 
 
-def form_of(line: str) -> str | None:
-    """The kind of a line (FAILURE, ERROR, EXIT, WARNING), or None when it shows none of them."""
+def _literals(kinds: frozenset) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(word for kind, literals, _ in _FORMS if kind in kinds for word in literals))
+
+
+LITERALS = _literals(ALL)
+
+
+def form_of(line: str, kinds: frozenset = ALL) -> str | None:
+    """The kind of a line (FAILURE, ERROR, EXIT, WARNING; of `kinds` only), or None when it shows none."""
     lowered = line.lower()
     for kind, literals, pattern in _FORMS:
+        if kind not in kinds:
+            continue
         for word in literals:
             if word in lowered:
                 if pattern.search(line):
@@ -75,19 +84,20 @@ def form_of(line: str) -> str | None:
 
 
 @lru_cache(maxsize=4)
-def salient_lines(text: str, limit: int = 4000) -> tuple[tuple[int, str, str], ...]:
-    """(line number, line, kind) of every line of text that shows a failure, error, exit status or warning,
-    in order; at most `limit` (the first half and the last half of them). Cached: the kind's summarizer
-    and the composition both ask about the same payload."""
+def salient_lines(text: str, kinds: frozenset = ALL, limit: int = 4000) -> tuple[tuple[int, str, str], ...]:
+    """(line number, line, kind) of every line of text that shows a failure, error, exit status or warning
+    (of `kinds` only: the others' literals are not even searched for), in order; at most `limit` (the first
+    half and the last half of them). Cached: the kind's summarizer and the composition ask about the same
+    payload."""
     index = LineIndex(text)
     found = []
     lowered = text.lower()
     if len(lowered) != len(text):  # lower-casing a few rare letters changes offsets: search line by line
         lowered = "\n".join(line.lower() if len(line.lower()) == len(line) else line for line in text.split("\n"))
-    for start in lines_containing(lowered, LITERALS):
+    for start in lines_containing(lowered, _literals(kinds)):
         end = text.find("\n", start)
         line = text[start:end if end >= 0 else len(text)]
-        kind = form_of(line)
+        kind = form_of(line, kinds)
         if kind is not None:
             found.append((index.at(start), line, kind))
     if len(found) > limit:
