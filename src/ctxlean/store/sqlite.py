@@ -23,7 +23,16 @@ import zlib
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
-from ctxlean.store import HandleError, PayloadInfo, SearchTimeout, StoreError, check_handle, handle_for, migrations
+from ctxlean.store import (
+    HandleError,
+    PayloadInfo,
+    SearchTimeout,
+    StoreError,
+    check_handle,
+    handle_for,
+    migrations,
+    search_terms,
+)
 from ctxlean.store.chunks import CHUNK_SIZE, FTS_MAX_BYTES, chunks_of, distinct_lines, read_chunks, walk_chunks
 from ctxlean.store.snippet import snippet
 
@@ -461,7 +470,7 @@ class SqliteStore:
         Ranking gets the first half of the time; if it cannot finish, the newest matching payloads are
         taken unranked. Snippets are cut from a bounded window around the first term found, not built by
         FTS5's snippet(), which walks every hit in the payload's indexed text."""
-        words = query.split()
+        words, _ = search_terms(query)  # any text: quotes, NULs and lone surrogates cannot break the query
         match = " ".join(f'"{w}"' for w in words) or '""'
         sql = "SELECT rowid, handle FROM payload_fts WHERE payload_fts MATCH ? AND project = ? ORDER BY {} LIMIT ?"
         found: list[tuple[int, str]] = []
