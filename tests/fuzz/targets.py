@@ -97,6 +97,7 @@ def hook_stdin(data: bytes) -> None:
         for _ in range(fdp.ConsumeIntInRange(0, 6)):
             _mutate(event, fdp)
         raw = json.dumps(event).encode("utf-8", "surrogatepass")
+    raw_event = None if event_name == "pre-compact" else _event_of(raw)
     out = run(event_name, raw)
     if not isinstance(out, str):
         raise AssertionError(f"hook answered {type(out).__name__}")
@@ -104,9 +105,32 @@ def hook_stdin(data: bytes) -> None:
     answer = json.loads(out) if out and event_name != "pre-compact" else out
     if isinstance(answer, dict):  # a rewritten call's input is the model's own, echoed for Claude Code to run
         answer.get("hookSpecificOutput", {}).pop("updatedInput", None)
+        replaced = answer.get("hookSpecificOutput", {}).get("updatedToolOutput")
+        if raw_event is not None:  # a field of the tool's own output, echoed back unchanged, Claude Code had
+            _drop_echoed(replaced, raw_event.get("tool_response"))
     shown = json.dumps(answer, ensure_ascii=False) if isinstance(answer, dict) else answer
     if shown and any(secret[:12] in shown for secret in SECRETS):
         raise AssertionError(f"a secret reached a hook answer: {shown[:300]!r}")
+
+
+def _event_of(raw: bytes) -> dict | None:
+    try:
+        event = json.loads(raw)
+    except ValueError:
+        return None
+    return event if isinstance(event, dict) else None
+
+
+def _drop_echoed(replaced: object, original: object) -> None:
+    """Remove from the hook's replacement every field equal to the same field of the tool's own output:
+    the hook keeps the tool's object and swaps only the model-visible text (tool_output.py)."""
+    if not isinstance(replaced, dict) or not isinstance(original, dict):
+        return
+    for key in list(replaced):
+        if key in original and replaced[key] == original[key]:
+            del replaced[key]
+        else:
+            _drop_echoed(replaced[key], original.get(key))
 
 
 def _store():
