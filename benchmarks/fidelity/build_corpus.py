@@ -22,10 +22,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from builders import (data, files, js_tests, linters, logs, native, native_tests, packages,  # noqa: E402
-                      python_tests, search, system, vcs)
+                      python_tests, runtime, search, system, vcs)
 from builders.base import CORPUS  # noqa: E402
 
-MODULES = (python_tests, js_tests, native_tests, native, linters, packages, vcs, search, files, data, logs, system)
+MODULES = (python_tests, js_tests, native_tests, native, linters, runtime, packages, vcs, search, files, data, logs,
+           system)
 WORK = Path("/tmp/ctxlean-corpus")  # fixed, so that paths inside payloads are the same on every rebuild
 
 

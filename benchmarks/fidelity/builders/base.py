@@ -27,7 +27,7 @@ SITE = Path(next(p for p in sys.path if p.endswith("site-packages")))
 MAX_PAYLOAD = 300_000
 MIRRORS = Path(os.environ.get("CTXLEAN_MIRRORS", "/work/.mirror"))
 ENV = {**os.environ, "NO_COLOR": "1", "TERM": "dumb", "PYTHONDONTWRITEBYTECODE": "1",
-       "COLUMNS": "120", "CI": "1", "GIT_PAGER": "cat", "PAGER": "cat"}
+       "COLUMNS": "120", "CI": "1", "npm_config_update_notifier": "false", "GIT_PAGER": "cat", "PAGER": "cat"}
 ENV.pop("VIRTUAL_ENV", None)
 
 # Needle classes: what kind of fact the agent acts on (run.py groups misses by these).

@@ -101,6 +101,14 @@ def python_repos(tmp: Path) -> list[Case]:
                       needles=[N(first_match(r"^src/ctxlean/tokens\.py:\d+: error: .+$", out.text), ERROR),
                                N(first_match(r"^Found \d+ errors? in \d+ files?.*$", out.text), COUNT),
                                N(all_matches(r'^(src/ctxlean/[\w/]+\.py:\d+): error: Argument 1 to "tokens_for_bytes"', out.text, 1)[-1], LOCATION)]))
+    out = sh(f"{MYPY} --strict --ignore-missing-imports src/ctxlean/summarize src/ctxlean/store", REPO)
+    cases.append(Case("mypy_strict_ctxlean", out.text, "mypy --strict --ignore-missing-imports src/ctxlean/summarize src/ctxlean/store",
+                      kind="mypy", program="mypy", family="linter", failing=out.rc != 0, exit_code=out.rc,
+                      source="this project's summarize/ and store/",
+                      asked="How far are summarize/ and store/ from mypy --strict? Which errors are in store/sqlite.py?",
+                      needles=[N(first_match(r"^Found \d+ errors? in \d+ files?.*$|^Success: .*$", out.text), COUNT)]
+                      + ([N(first_match(r"^src/ctxlean/store/sqlite\.py:\d+: error: .+$", out.text)[:100], ERROR)]
+                         if "store/sqlite.py" in out.text else [])))
     out = sh(f"{RUFF} check --no-cache --isolated --select ALL --output-format concise src/ctxlean/summarize | head -c 290000", REPO)
     cases.append(Case("ruff_ctxlean_summarize_all", out.text, "ruff check --isolated --select ALL src/ctxlean/summarize",
                       kind="ruff", program="ruff", family="linter", failing=True, exit_code=out.rc,
@@ -187,6 +195,13 @@ def tsc(tmp: Path) -> list[Case]:
         os.symlink(TOOLS, work / "node_modules")
         inline_tsconfig(work)
         edit(work / "src/index.ts", "function escape(str: string) {", "function escape(str: string | number) {")
+        out = sh(f"{BIN}/tsc --noEmit -p tsconfig.json --listFiles --pretty false", work)
+        cases.append(Case("tsc_list_files", out.text, "npx tsc --noEmit -p tsconfig.json --listFiles", kind="tsc",
+                          program="tsc", family="linter", failing=True, exit_code=out.rc,
+                          source=provenance + " with escape() taking string | number",
+                          asked="Which files does tsc load, and does src/index.ts type-check?",
+                          needles=[N(first_match(r"src/index\.ts\(\d+,\d+\): error TS\d+: .+$", out.text), ERROR),
+                                   N(first_match(r"^\S+/typescript/lib/lib\.es2015\.d\.ts$", out.text), PATH)]))
         for name, pretty in (("tsc_path_to_regexp", "false"), ("tsc_path_to_regexp_pretty", "true")):
             out = sh(f"{BIN}/tsc --noEmit -p tsconfig.json --pretty {pretty}", work)
             cases.append(Case(name, out.text, f"npx tsc --noEmit -p tsconfig.json --pretty {pretty}", kind="tsc",

@@ -7,7 +7,7 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-from .base import (ASSERTION, COUNT, ERROR, FAILING_TEST, LOCATION, PATH, VERSION, Case, N, all_matches, checkout, edit,
+from .base import (ASSERTION, COUNT, ERROR, FAILING_TEST, LOCATION, PATH, VALUE, VERSION, Case, N, all_matches, checkout, edit,
                    first_match, need, sh, write_files)
 
 # The warnings a team turns on to find trouble; with them cJSON's build prints about 360 warnings.
@@ -33,6 +33,16 @@ def go_pflag(tmp: Path) -> list[Case]:
                       asked="Run pflag's tests verbosely before changing string slices.", **common,
                       needles=[N(first_match(r"^ok  \tgithub.com/spf13/pflag\t.*$", out.text), COUNT),
                                N("--- PASS: TestSS ", FAILING_TEST)]))
+    for name, command, asked, needles in (
+            ("go_test_pflag_cover", "go test -cover ./...", "What is pflag's test coverage?",
+             lambda t: [N(first_match(r"coverage: [\d.]+% of statements", t), COUNT)]),
+            ("go_build_x_pflag", "go build -x ./...", "Which compiler invocations does go build run for pflag?",
+             lambda t: [N(first_match(r"^.*/compile -o \S+ .*-p github\.com/spf13/pflag.*$", t)[:80], VALUE)])):
+        out = sh(command, work, env={**env, "GOCACHE": str(tmp / f"gocache-{name}")})
+        cases.append(Case(name, out.text, command, exit_code=out.rc, source=provenance, asked=asked,
+                          needles=needles(out.text), **{**common, "program": " ".join(command.split()[:2]),
+                                                        "family": "test-runner" if "test" in command else "build",
+                                                        "kind": "go-test" if "test" in command else "text"}))
     edit(work / "string_slice.go", "\t\t*s.value = append(*s.value, v...)", "\t\t*s.value = v")
     bug = provenance + " with stringSliceValue.Set replacing instead of appending"
     asked = "I changed stringSliceValue.Set in string_slice.go; run the tests and show what fails."
@@ -223,11 +233,23 @@ def cjson(tmp: Path) -> list[Case]:
                       program="ctest", family="test-runner", failing=True, exit_code=out.rc, source=bug, asked=asked,
                       needles=[N(f.split(":FAIL:")[0].split(" ", 1)[1].rsplit("/", 1)[1], FAILING_TEST) for f in fails[:3]]
                       + [N(first_match(r"^\d+% tests passed, \d+ tests failed out of \d+$", out.text), COUNT)]))
+    out = sh("touch cJSON.c && make -C build VERBOSE=1 cjson", work)
+    cases.append(Case("make_verbose_cjson", out.text, "touch cJSON.c && make -C build VERBOSE=1 cjson", kind="compiler", program="make",
+                      family="build", exit_code=out.rc, source=bug, asked="Which exact gcc command builds cJSON.c?",
+                      needles=[N(first_match(r"/usr/bin/cc .*-c \S+/cJSON\.c$", out.text)[:90], VALUE)]))
     out = sh(f"cmake -S . -B build-ninja -G Ninja {flags} >/dev/null && ninja -C build-ninja", work)
     cases.append(Case("ninja_cjson_warnings", out.text, "ninja -C build-ninja", kind="compiler", program="ninja",
                       family="build", exit_code=out.rc, source=bug, asked="How many warnings does cJSON.c get with our flags, and which?",
                       needles=[N(first_match(r"cJSON\.c:\d+:\d+: warning: .+$", out.text), ERROR),
                                N(first_match(r"^\[\d+/\d+\] Linking C shared library .+$", out.text), PATH)]))
+    edit(work / "CMakeLists.txt", "project(cJSON", "find_package(ZLIB 9.9 REQUIRED)\nproject(cJSON")
+    out = sh("cmake -S . -B build-broken", work)
+    cases.append(Case("cmake_configure_error", out.text, "cmake -S . -B build-broken", kind="text", program="cmake",
+                      family="build", failing=True, exit_code=out.rc, source=provenance + " with find_package(ZLIB 9.9 REQUIRED) put in",
+                      asked="Why does configuring fail now?",
+                      needles=[N(first_match(r"^CMake Error at .+:\d+ \(.*$", out.text), LOCATION),
+                               N(first_match(r"Could NOT find ZLIB.*$|.*ZLIB.*$", out.text)[:80], ERROR),
+                               N("-- Configuring incomplete, errors occurred!", ERROR)]))
     return cases
 
 
@@ -261,6 +283,20 @@ def maven(tmp: Path) -> list[Case]:
                       family="runtime", failing=True, exit_code=out.rc, asked="The shop's main crashes at checkout; why?",
                       needles=[N("java.lang.IllegalStateException: order ord_5521 has no payment", ERROR),
                                N("OrderService.java:", LOCATION), N("Caused by: java.lang.ArithmeticException", ERROR)]))
+    out = sh(f"{mvn} dependency:tree", work)
+    if "BUILD SUCCESS" in out.text:
+        cases.append(Case("mvn_dependency_tree", out.text, "mvn dependency:tree", kind="text", program="mvn",
+                          family="package-manager", exit_code=out.rc, asked="Which junit-jupiter-api version does the shop pull in?",
+                          needles=[N(first_match(r"org\.junit\.jupiter:junit-jupiter-api:jar:[\d.]+:test", out.text), VERSION)]))
+    broken = work / "src/main/java/shop/Broken.java"
+    broken.write_text("package shop;\n\npublic class Broken {\n    int total(java.util.List<String> xs) {\n"
+                      "        int sum = 0;\n        for (String x : xs) sum += x;\n        return sum.length();\n    }\n}\n")
+    out = sh("javac -d /tmp/ctxlean-javac src/main/java/shop/*.java", work)
+    cases.append(Case("javac_errors", out.text, "javac -d out src/main/java/shop/*.java", kind="compiler", program="javac",
+                      family="compiler", failing=True, exit_code=out.rc, asked="javac fails on Broken.java; what are the errors?",
+                      needles=[N(first_match(r"^src/main/java/shop/Broken\.java:\d+: error: .+$", out.text), ERROR),
+                               N(first_match(r"^\d+ errors?$", out.text), COUNT)]))
+    broken.unlink()
     (work / "src/main/java/shop/Inventory.java").write_text(
         (work / "src/main/java/shop/Inventory.java").read_text().replace("return stock.getOrDefault(sku, 0);",
                                                                           "return stock.getOrDefault(sku, \"0\");"))

@@ -7,7 +7,7 @@ import random
 import shutil
 from pathlib import Path
 
-from .base import (ASSERTION, COUNT, ERROR, FAILING_TEST, LOCATION, PY, REPO, Case, N, all_matches, checkout,
+from .base import (ASSERTION, COUNT, ERROR, FAILING_TEST, LOCATION, PY, REPO, VALUE, Case, N, all_matches, checkout,
                    edit, first_match, sh, write_files)
 
 CALC = {
@@ -189,6 +189,18 @@ def own_suite(tmp: Path) -> list[Case]:
                       asked="Before changing the store, check that its tests and their neighbours pass.",
                       needles=[N(first_match(r"\d+ passed", out.text), COUNT)],
                       source=f"this project's tests ({modules})"))
+    out, command = _pytest("--co -q tests/", work, env)
+    row = out.text.split("\n")[len(out.text.split("\n")) // 2]
+    cases.append(Case("pytest_collect_only", out.text, command, kind="pytest", program="pytest", family="test-runner",
+                      exit_code=out.rc, source="this project's tests",
+                      asked=f"Is there a test named {row.split('::')[-1][:60]}, and in which file?",
+                      needles=[N(row, FAILING_TEST), N(first_match(r"^\d+ tests collected.*$|^\d+/\d+ tests collected.*$", out.text), COUNT)]))
+    out, command = _pytest(f"-q --durations=15 {modules}", work, env)
+    cases.append(Case("pytest_durations", out.text, command, kind="pytest", program="pytest", family="test-runner",
+                      exit_code=out.rc, source=f"this project's tests ({modules})",
+                      asked="Which of these tests are slowest?",
+                      needles=[N(first_match(r"^[\d.]+s (?:call|setup|teardown)\s+\S+$", out.text), VALUE),
+                               N(first_match(r"\d+ passed", out.text), COUNT)]))
     edit(work / "src/ctxlean/tokens.py", "BYTES_PER_TOKEN = 4", "BYTES_PER_TOKEN = 3")
     for name, args in (("pytest_ctxlean_tokens_bug", f"-q {modules}"),
                        ("pytest_ctxlean_tokens_bug_verbose", f"-v --tb=short {modules}")):
