@@ -21,8 +21,21 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from builders import (data, files, js_tests, linters, logs, native, native_tests, packages,  # noqa: E402
-                      python_tests, runtime, search, system, vcs)
+from builders import (  # noqa: E402
+    data,
+    files,
+    js_tests,
+    linters,
+    logs,
+    native,
+    native_tests,
+    packages,
+    python_tests,
+    runtime,
+    search,
+    system,
+    vcs,
+)
 from builders.base import CORPUS  # noqa: E402
 
 MODULES = (python_tests, js_tests, native_tests, native, linters, runtime, packages, vcs, search, files, data, logs,

@@ -1,3 +1,5 @@
+# Commands, needle patterns and asked texts are kept whole on one line each, as the tools print them.
+# ruff: noqa: E501
 """What every corpus builder shares: a payload with its needles, running a tool as Claude Code's Bash would,
 scratch copies of public repositories, and the needle classes.
 

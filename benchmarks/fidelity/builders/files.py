@@ -1,15 +1,16 @@
+# Commands, needle patterns and asked texts are kept whole on one line each, as the tools print them.
+# ruff: noqa: E501
 """File reads (Claude Code's Read tool): source files of this project, of the fetched repositories and of
 Python's standard library; partial reads with offset/limit; Markdown; minified JavaScript from
 node_modules; HTML pages shipped or generated here (pydoc, /usr/share/doc, rustdoc); and binary files."""
 
 from __future__ import annotations
 
-import re
 import sys
 import sysconfig
 from pathlib import Path
 
-from .base import (ASKED, HERE, NAME, PY, REPO, Case, N, all_matches, checkout, first_match, need, sh)
+from .base import ASKED, HERE, NAME, PY, REPO, Case, N, all_matches, checkout, first_match, need, sh
 
 STDLIB = Path(sysconfig.get_paths()["stdlib"])
 RUST_DOCS = Path.home() / ".rustup/toolchains/nightly-x86_64-unknown-linux-gnu/share/doc/rust/html"
@@ -121,7 +122,7 @@ def minified_js(tmp: Path) -> list[Case]:
         needle = first_match(r'version:"[\d.]+"', text) if asked_for == 'version:"' else asked_for
         what = "which version is bundled" if asked_for == 'version:"' else f"is {asked_for} in it"
         cases.append(read(f"minified_{path.parent.parent.name.replace('-', '_')}", path,
-                          f"Look into the minified {rel.split('/')[0]} bundle: {what}?", [N(needle, NAME)],
+                          f"Look into the minified {rel.split('/')[0]} bundle: {what}?", [N(needle, NAME, {"grep": needle})],
                           f"npm package {rel.split('/')[0]} installed by setup.sh", shown=f"/app/node_modules/{rel}"))
     return cases
 

@@ -1,3 +1,5 @@
+# Commands, needle patterns and asked texts are kept whole on one line each, as the tools print them.
+# ruff: noqa: E501
 """JavaScript test runners: node --test, jest, mocha and vitest, on a small project written here and on
 scratch copies of jshttp/http-errors (mocha), tj/commander.js (node --test; jest before it moved off
 jest) and pillarjs/path-to-regexp (vitest),
@@ -8,8 +10,22 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from .base import (ASSERTION, COUNT, FAILING_TEST, HERE, LOCATION, Case, N, all_matches, checkout, edit,
-                   first_match, need, sh, write_files)
+from .base import (
+    ASSERTION,
+    COUNT,
+    FAILING_TEST,
+    HERE,
+    LOCATION,
+    Case,
+    N,
+    all_matches,
+    checkout,
+    edit,
+    first_match,
+    need,
+    sh,
+    write_files,
+)
 
 TOOLS = HERE / ".tools" / "node_modules"
 BIN = TOOLS / ".bin"

@@ -1,3 +1,5 @@
+# Commands, needle patterns and asked texts are kept whole on one line each, as the tools print them.
+# ruff: noqa: E501
 """Linters and type checkers: ruff and mypy (a project written here, more-itertools, this project with a
 type error put in), eslint (http-errors' own eslint 7 setup; eslint 9 on commander.js), tsc and shellcheck
 (on shell scripts Debian installs here)."""
@@ -7,8 +9,25 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from .base import (CHANGED, COUNT, ERROR, LOCATION, PATH, PY, VERSION, REPO, Case, N, all_matches, checkout, edit, first_match, need, sh,
-                   write_files)
+from .base import (
+    CHANGED,
+    COUNT,
+    ERROR,
+    LOCATION,
+    PATH,
+    PY,
+    REPO,
+    VERSION,
+    Case,
+    N,
+    all_matches,
+    checkout,
+    edit,
+    first_match,
+    need,
+    sh,
+    write_files,
+)
 from .js_tests import BIN, TOOLS, inline_tsconfig, tools_ready
 
 VENV_BIN = Path(PY).parent

@@ -1,3 +1,5 @@
+# Commands, needle patterns and asked texts are kept whole on one line each, as the tools print them.
+# ruff: noqa: E501
 """Logs written by real programs here: a uvicorn/Starlette app and Python's http.server driven with requests
 on 127.0.0.1 (one route raises), and the package logs this machine keeps under /var/log."""
 
@@ -5,13 +7,12 @@ from __future__ import annotations
 
 import socket
 import subprocess
-
 import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 
-from .base import ASKED, COUNT, ERROR, ENV, LOCATION, PY, REPO, VERSION, Case, N, first_match, write_files
+from .base import ASKED, COUNT, ENV, ERROR, LOCATION, PY, REPO, VERSION, Case, N, first_match, write_files
 
 APP = """
     from starlette.applications import Starlette

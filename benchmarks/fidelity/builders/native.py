@@ -1,3 +1,5 @@
+# Commands, needle patterns and asked texts are kept whole on one line each, as the tools print them.
+# ruff: noqa: E501
 """C compilers and their checkers: gcc and clang on a small program written here and on DaveGamble/cJSON,
 clang-tidy, a link failure, AddressSanitizer and valgrind on a real heap overflow, and make."""
 

@@ -1,3 +1,5 @@
+# Commands, needle patterns and asked texts are kept whole on one line each, as the tools print them.
+# ruff: noqa: E501
 """Test runs of compiled languages: go test on spf13/pflag, cargo test on dtolnay/semver and on a crate
 written here, ctest and `make all test` on DaveGamble/cJSON (hundreds of warnings, then failing unit
 tests), and Maven Surefire on a Java project written here (offline, from the local Maven repository)."""
@@ -7,8 +9,25 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-from .base import (ASSERTION, COUNT, ERROR, FAILING_TEST, LOCATION, PATH, VALUE, VERSION, Case, N, all_matches, checkout, edit,
-                   first_match, need, sh, write_files)
+from .base import (
+    ASSERTION,
+    COUNT,
+    ERROR,
+    FAILING_TEST,
+    LOCATION,
+    PATH,
+    VALUE,
+    VERSION,
+    Case,
+    N,
+    all_matches,
+    checkout,
+    edit,
+    first_match,
+    need,
+    sh,
+    write_files,
+)
 
 # The warnings a team turns on to find trouble; with them cJSON's build prints about 360 warnings.
 CJSON_WARNINGS = ("-Wall -Wextra -Wpedantic -Wconversion -Wsign-conversion -Wpadded -Wcast-qual -Wshadow "

@@ -1,3 +1,5 @@
+# Commands, needle patterns and asked texts are kept whole on one line each, as the tools print them.
+# ruff: noqa: E501
 """Package managers: pip (install logs, a resolution conflict, inspect/list/show), npm (a big verbose install
 whose package names hold "error", a peer-dependency conflict, a missing version, ls/view/audit), cargo and
 go metadata, and dpkg/apt listings. npm and pip talk to their registries, as they do in real work."""
@@ -7,8 +9,23 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from .base import (COUNT, ERROR, NAME, PATH, PY, VALUE, VERSION, Case, N, checkout, first_match,
-                   need, sh, write_files)
+from .base import (
+    ASKED,
+    COUNT,
+    ERROR,
+    NAME,
+    PATH,
+    PY,
+    VALUE,
+    VERSION,
+    Case,
+    N,
+    checkout,
+    first_match,
+    need,
+    sh,
+    write_files,
+)
 from .js_tests import TOOLS
 
 
@@ -84,18 +101,33 @@ def npm(tmp: Path) -> list[Case]:
                                    "eslint-plugin-import": "^2.31.0", "eslint-plugin-n": "^16.6.2",
                                    "eslint-plugin-promise": "^6.6.0"}}
     write_files(app, {"package.json": json.dumps(package, indent=2) + "\n"})
+    out = sh("npm install --loglevel silly --no-fund", app, env={"npm_config_cache": str(tmp / "cache-silly")})
+    cases.append(Case("npm_install_silly", out.text, "npm install --loglevel silly", kind="log", program="npm",
+                      family="package-manager", exit_code=out.rc,
+                      asked="Install the web app; which es-errors version did npm place, and for whom?",
+                      needles=[N(first_match(r"^npm silly placeDep ROOT es-errors@[\d.]+ OK for: .+$", out.text), ASKED),
+                               N(first_match(r"^added \d+ packages.*$", out.text), COUNT),
+                               N(first_match(r"^npm silly placeDep ROOT http-errors@[\d.]+", out.text), VERSION)]))
+    # the app's own postinstall check fails after the whole install ran: one line at the end matters
+    write_files(app, {"scripts/check-env.js": "if (!['production', 'development'].includes(process.env.APP_ENV)) {\n"
+                      "  console.error('Error: APP_ENV must be set to production or development');\n  process.exit(3);\n}\n",
+                      "package.json": json.dumps({**package, "scripts": {"postinstall": "node scripts/check-env.js"}}, indent=2) + "\n"})
+    sh("rm -rf node_modules package-lock.json", app)
+    out = sh("npm install --loglevel silly --no-fund --foreground-scripts", app, env={"npm_config_cache": str(tmp / "cache-post")})
+    cases.append(Case("npm_install_postinstall_fails", out.text, "npm install --loglevel silly --foreground-scripts",
+                      kind="log", program="npm", family="package-manager", failing=True, exit_code=out.rc,
+                      asked="npm install fails for the web app; what exactly fails?",
+                      needles=[N("Error: APP_ENV must be set to production or development", ERROR),
+                               N("npm error command sh -c node scripts/check-env.js", ERROR),
+                               N(first_match(r"^npm error code \d+$", out.text), ERROR)]))
+    write_files(app, {"package.json": json.dumps(package, indent=2) + "\n"})
+    sh("rm -rf node_modules package-lock.json", app)
     asked = "Install the web app's dependencies; tell me if anything went wrong."
     out = sh("npm install --loglevel verbose --no-fund", app, env={"npm_config_cache": str(tmp / "cache")})
     summary = first_match(r"^added \d+ packages.*$", out.text)
-    needles = [N(summary, COUNT), N("http-errors", NAME), N("es-errors", NAME), N("pretty-error", NAME)]
-    vulns = first_match(r"^\d+ \w+ severity vulnerabilit.*$|^found 0 vulnerabilities$", out.text) if "vulnerab" in out.text else ""
-    if vulns:
-        needles.append(N(vulns, COUNT))
-    deprecated = first_match(r"^npm warn deprecated .+$", out.text) if "npm warn deprecated" in out.text else ""
-    if deprecated:
-        needles.append(N(deprecated[:70], ERROR))
     cases.append(Case("npm_install_verbose", out.text, "npm install --loglevel verbose", kind="log", program="npm",
-                      family="package-manager", exit_code=out.rc, asked=asked, needles=needles))
+                      family="package-manager", exit_code=out.rc, asked=asked,
+                      needles=[N(summary, COUNT), N(first_match(r"^npm http fetch GET 200 \S+/es-errors .*$", out.text), ASKED)]))
     logs = sorted((tmp / "cache" / "_logs").glob("*-debug-0.log"))
     package["devDependencies"]["eslint"] = "^9.0.0"  # eslint-config-standard 17 wants eslint ^8: a real ERESOLVE
     write_files(app, {"package.json": json.dumps(package, indent=2) + "\n"})

@@ -1,3 +1,5 @@
+# Commands, needle patterns and asked texts are kept whole on one line each, as the tools print them.
+# ruff: noqa: E501
 """pytest and unittest: small projects written here, this project's own suite and more-itertools' suite, each
 with a real bug put into a scratch copy so that tests fail the way they do in real work."""
 
@@ -7,8 +9,24 @@ import random
 import shutil
 from pathlib import Path
 
-from .base import (ASSERTION, COUNT, ERROR, FAILING_TEST, LOCATION, PY, REPO, VALUE, Case, N, all_matches, checkout,
-                   edit, first_match, sh, write_files)
+from .base import (
+    ASSERTION,
+    COUNT,
+    ERROR,
+    FAILING_TEST,
+    LOCATION,
+    PY,
+    REPO,
+    VALUE,
+    Case,
+    N,
+    all_matches,
+    checkout,
+    edit,
+    first_match,
+    sh,
+    write_files,
+)
 
 CALC = {
     "calc.py": """

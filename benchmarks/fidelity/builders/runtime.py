@@ -1,3 +1,5 @@
+# Commands, needle patterns and asked texts are kept whole on one line each, as the tools print them.
+# ruff: noqa: E501
 """Programs that crash: Python tracebacks (chained, from a JSON parse, a pydantic validation error, a deep
 recursion), Node.js errors (a TypeError, an unhandled promise rejection), each after a screenful of
 ordinary output, as a real run prints it."""

@@ -1,3 +1,5 @@
+# Commands, needle patterns and asked texts are kept whole on one line each, as the tools print them.
+# ruff: noqa: E501
 """Searches and listings: grep and rg over this project, cJSON and site-packages; find, ls, du and Glob over
 what is installed here. Each asks for one thing in the middle of a long result, as agents do."""
 

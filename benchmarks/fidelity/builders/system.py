@@ -1,3 +1,5 @@
+# Commands, needle patterns and asked texts are kept whole on one line each, as the tools print them.
+# ruff: noqa: E501
 """What this machine's system tools print: strace, gdb on a crash, process and disk listings, kernel
 settings, manual pages and long --help texts. Environment dumps are left out: they carry credentials."""
 
@@ -5,8 +7,24 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .base import (ASKED, CHANGED, COUNT, ERROR, LOCATION, NAME, PATH, PY, REPO, VALUE, Case, N, first_match, need, sh,
-                   write_files)
+from .base import (
+    ASKED,
+    CHANGED,
+    COUNT,
+    ERROR,
+    LOCATION,
+    NAME,
+    PATH,
+    PY,
+    REPO,
+    VALUE,
+    Case,
+    N,
+    first_match,
+    need,
+    sh,
+    write_files,
+)
 
 
 def tracing(tmp: Path) -> list[Case]:
@@ -112,7 +130,7 @@ def inspectors(tmp: Path) -> list[Case]:
     so = next(iter(sorted(Path("/usr/lib/x86_64-linux-gnu").glob("libsqlite3.so.0*"))), None)
     jobs = [
         ("diff_ru_src", "diff -ru a b", tmp, "What differs between the two trees?",
-         lambda t: [N("-BYTES_PER_TOKEN = 4", CHANGED), N("+BYTES_PER_TOKEN = 3", CHANGED), N("Only in a/ctxlean/summarize: common.py", PATH)], True),
+         lambda t: [N("-BYTES_PER_TOKEN = 4", CHANGED), N("+BYTES_PER_TOKEN = 3", CHANGED), N("Only in a/ctxlean/summarize: common.py", PATH)], False),
         ("wc_l_src", "wc -l $(git ls-files 'src/*.py')", REPO, "Which module of src/ is longest?",
          lambda t: [N(first_match(r"^\s*\d+ total$", t).strip(), COUNT)], False),
         ("file_usr_bin", "file /usr/bin/* | head -c 250000", None, "Which of /usr/bin are shell scripts? Is pg_buildext one?",

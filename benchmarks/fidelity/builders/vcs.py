@@ -1,3 +1,5 @@
+# Commands, needle patterns and asked texts are kept whole on one line each, as the tools print them.
+# ruff: noqa: E501
 """git on real history: this project's own, DaveGamble/cJSON's and spf13/pflag's. Logs, patches (`git log
 -p`, `git show`, `git diff`), blame, status, and a real merge conflict. Patch needles are changed lines,
 which is what an agent reads a patch for."""
@@ -7,8 +9,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from .base import (CHANGED, COUNT, ERROR, IDENT, LOCATION, NAME, PATH, REPO, Case, N, checkout, edit, first_match,
-                   sh)
+from .base import CHANGED, COUNT, ERROR, IDENT, LOCATION, NAME, PATH, REPO, Case, N, checkout, edit, first_match, sh
 
 GIT = "git -c core.pager=cat -c color.ui=never"
 
@@ -63,8 +64,8 @@ def own_history(tmp: Path) -> list[Case]:
     for name, command, asked in (
             ("git_log_patch_summarize", "git log -p -n 6 -- src/ctxlean/summarize/",
              "How did the summarizers change in the last six commits that touched them? Show me the removed and added code."),
-            ("git_log_patch_tokens", "git log -p --follow -- src/ctxlean/tokens.py",
-             "What has changed in tokens.py over its history?"),
+            ("git_log_patch_big", "git log -p -n 30 -- src/ctxlean/summarize/ src/ctxlean/offload.py",
+             "What did the last 30 commits change in the summarizers and offload.py? I need the removed and added lines."),
             ("git_log_patch_readme", "git log -p -n 4 -- README.md", "What did the last README edits change in the figures?")):
         cases.append(patch_case(name, repo, command, asked, src))
     log = sh(f"{GIT} log --format=%H --shortstat -n 120", repo).text
@@ -159,8 +160,7 @@ def public_history(tmp: Path) -> list[Case]:
                           needles=[N("CONFLICT (content): Merge conflict in flag.go", ERROR),
                                    N("Automatic merge failed; fix conflicts and then commit the result.", ERROR)]))
         out = sh(f"{GIT} diff", work)
-        cases.append(Case("git_diff_conflict", out.text, "git diff", kind="diff", program="git diff", family="vcs",
-                          failing=True, exit_code=out.rc, source=provenance + " during the merge conflict",
+        cases.append(Case("git_diff_conflict", out.text, "git diff", kind="diff", program="git diff", family="vcs", exit_code=out.rc, source=provenance + " during the merge conflict",
                           asked="Show me the conflicting hunks in flag.go.",
                           needles=[N(first_match(r"^\+\+<<<<<<< HEAD$", out.text), CHANGED),
                                    N(first_match(r"^\+.*Usage of %s \(options\):.*$", out.text), CHANGED)]))
