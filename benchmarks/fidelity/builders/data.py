@@ -69,7 +69,7 @@ def tool_json(tmp: Path) -> list[Case]:
         cases.append(Case("json_terraform_plan", out.text, "terraform show -json plan.bin", kind="json", program="terraform",
                           family="data", exit_code=out.rc, source="terraform over a configuration written here",
                           asked="Which port does svc-150 get in the plan?",
-                          needles=[N('"port": 8150', VALUE, {"jsonpath": "$.planned_values.outputs.services.value['svc-150']"}),
+                          needles=[N('8150', VALUE, {"jsonpath": "$.planned_values.outputs.services.value['svc-150']"}),
                                    N(first_match(r'"terraform_version":"([\d.]+)"', out.text, 1), VERSION, {"jsonpath": "$.terraform_version"})]))
         out = sh("terraform plan -input=false -no-color", work, env=env)
         cases.append(Case("terraform_plan", out.text, "terraform plan", kind="text", program="terraform", family="data",

@@ -54,8 +54,7 @@ def _drive(port: int, paths: list[tuple[str, str]]) -> None:
             pass
 
 
-def _serve(command: list[str], cwd: Path, port: int, paths: list[tuple[str, str]]) -> str:
-    log = cwd / "server.log"
+def _serve(command: list[str], cwd: Path, port: int, paths: list[tuple[str, str]], log: Path) -> str:
     with log.open("w") as fh:
         proc = subprocess.Popen(command, cwd=cwd, stdout=fh, stderr=subprocess.STDOUT, env=ENV)
         try:
@@ -78,7 +77,8 @@ def app_logs(tmp: Path) -> list[Case]:
     port = _free_port()
     paths = [("GET", f"/orders/ord_{i % 530:04d}") for i in range(1500)]
     paths[700:700] = [("POST", "/orders/ord_0003/refund"), ("POST", "/orders/ord_0010/refund")]
-    text = _serve([PY, "-m", "uvicorn", "app:app", "--port", str(port), "--no-use-colors"], tmp / "api", port, paths)
+    text = _serve([PY, "-m", "uvicorn", "app:app", "--port", str(port), "--no-use-colors"], tmp / "api", port, paths,
+                  tmp / "uvicorn.log")
     cases.append(Case("uvicorn_app_log", text, f"python -m uvicorn app:app --port {port}", kind="log", program="uvicorn",
                       family="log", failing=True, source="a Starlette app written here, driven with 1,502 requests on 127.0.0.1",
                       asked="The refund endpoint returned 500 once; find the error in the server log.",
@@ -89,8 +89,9 @@ def app_logs(tmp: Path) -> list[Case]:
     port = _free_port()
     paths = [("GET", p) for p in ("/README.md", "/src/ctxlean/offload.py", "/missing.txt", "/docs/") * 400]
     paths[801] = ("GET", "/.env")
-    text = _serve([PY, "-m", "http.server", str(port), "--bind", "127.0.0.1"], REPO, port, paths)
-    cases.append(Case("http_server_access_log", text, f"python -m http.server {port} --bind 127.0.0.1", kind="log",
+    text = _serve([PY, "-m", "http.server", str(port), "--bind", "127.0.0.1", "--directory", str(REPO)], tmp, port, paths,
+                  tmp / "http.log")
+    cases.append(Case("http_server_access_log", text, f"python -m http.server {port} --bind 127.0.0.1 --directory .", kind="log",
                       program="http.server", family="log", failing=True,
                       source="Python's http.server over this project, driven with 1,600 requests on 127.0.0.1",
                       asked="Did anybody request /.env from the dev server?",
