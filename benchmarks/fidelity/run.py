@@ -8,8 +8,8 @@ failing that, in the answer of one real fetch_detail call (ctxlean.mcp_server.fe
 - needle recall in the summary (also on offloaded payloads alone); within one fetch_detail call (the
   needle's own call); and with the summary's own hint (the follow-up the summary suggests)
 - false-success claims: a summary of a payload that shows failures using a success phrase it did not
-  quote from the payload ("all tests passed", "no errors", "0 failed", ...), and, as information, the
-  failing payloads whose summary names no failure at all
+  quote from the payload ("all tests passed", "no errors", "0 failed", ...; see success_claim), and, as
+  information, the failing payloads whose summary names no failure at all
 - summaries within the configured summary budget
 - median compression (payload tokens / replacement tokens) on payloads over 20 KB
 - summarizer throughput in MB/s over the whole corpus (summarize() alone, CPU time, best of 5 passes)
@@ -145,12 +145,14 @@ def evaluate(cases: list[Case], store: SqliteStore, cfg: Config) -> list[Result]
 
 
 def success_claim(summary: str, payload: str) -> str:
-    """The first success phrase in summary that is not a quote of the payload ("" when there is none): the
-    phrase with up to 15 characters either side, as the summary shows it, must occur in the payload."""
+    """The first success phrase in summary that is not a quote of the payload ("" when there is none). A
+    quote is the phrase with what follows it on the summary's line (up to 20 characters, a trailing "…" cut
+    off) or with what precedes it (line-number prefixes come first), found in the payload as it is."""
     for line in summary.split("\n"):
         for claim in SUCCESS.finditer(line):
-            window = line[max(0, claim.start() - 15):claim.end() + 15].strip(" …")
-            if window not in payload:
+            right = line[claim.start():claim.end() + 20].rstrip(" …")
+            left = line[max(0, claim.start() - 20):claim.end()].lstrip()
+            if right not in payload and left not in payload:
                 return claim.group(0)
     return ""
 

@@ -113,6 +113,7 @@ def cargo_semver(tmp: Path) -> list[Case]:
     text = (work / "Cargo.toml").read_text()
     text = text[:text.index("[features]")] + '[features]\ndefault = ["std"]\nstd = []\n\n' + text[text.index("[package.metadata.docs.rs]"):]
     (work / "Cargo.toml").write_text(text)
+    sh("rm -rf benches", work)
     provenance += " (without serde and the criterion bench)"
     env = {"CARGO_TARGET_DIR": str(tmp / "target"), "CARGO_TERM_COLOR": "never"}
     cases = []
@@ -133,6 +134,14 @@ def cargo_semver(tmp: Path) -> list[Case]:
                           + [N(first_match(r"^test result: FAILED\. .*$", out.text), COUNT),
                              N(first_match(r"tests/\w+\.rs:\d+:\d+", out.text), LOCATION),
                              N(first_match(r"unexpected character '9'[^\n]*", out.text)[:60], ASSERTION)]))
+    command = "cargo clippy --all-targets -- -W clippy::pedantic && cargo test"
+    out = sh(command.replace("cargo clippy", "cargo clippy --offline").replace("cargo test", "cargo test --offline"), work, env=env)
+    failed = all_matches(r"^test (\S+) \.\.\. FAILED$", out.text, 1)
+    cases.append(Case("cargo_clippy_then_test_semver", out.text, command, kind="cargo-test", program="cargo",
+                      family="build", failing=True, exit_code=out.rc, source=bug, asked=asked,
+                      needles=[N(f, FAILING_TEST) for f in failed[:2]]
+                      + [N(first_match(r"^test result: FAILED\. .*$", out.text), COUNT),
+                         N(first_match(r"unexpected character '9'[^\n]*", out.text)[:60], ASSERTION)]))
     edit(work / "src/parse.rs", "if digit < b'0' || digit > b'8' {", "if digit < b'0' || digit > b'9' {")
     edit(work / "src/parse.rs", "Some(sum) => value = sum,", "Some(sum) => value = sum as u32,")
     for name, command in (("cargo_build_semver_error", "cargo build"), ("cargo_test_semver_compile_error", "cargo test")):
@@ -261,6 +270,15 @@ def cjson(tmp: Path) -> list[Case]:
                       family="build", exit_code=out.rc, source=bug, asked="How many warnings does cJSON.c get with our flags, and which?",
                       needles=[N(first_match(r"cJSON\.c:\d+:\d+: warning: .+$", out.text), ERROR),
                                N(first_match(r"^\[\d+/\d+\] Linking C shared library .+$", out.text), PATH)]))
+    command = "cmake --build build-ninja && ctest --test-dir build-ninja --output-on-failure"
+    sh("touch cJSON.c cJSON_Utils.c", work)
+    out = sh(command, work)
+    fails = all_matches(r"^\S+:\d+:\w+:FAIL: .*$", out.text)
+    cases.append(Case("ninja_ctest_cjson_warnings", out.text, command, kind="compiler", program="cmake", family="build",
+                      failing=True, exit_code=out.rc, source=bug, asked=asked,
+                      needles=[N(f.split(":FAIL:")[0].rsplit("/", 1)[1], FAILING_TEST) for f in fails[:2]]
+                      + [N(first_match(r"^\d+% tests passed, \d+ tests failed out of \d+$", out.text), COUNT),
+                         N(first_match(r"^\s+\d+ - print_number \(Failed\)$", out.text).strip(), FAILING_TEST)]))
     edit(work / "CMakeLists.txt", "project(cJSON", "find_package(ZLIB 9.9 REQUIRED)\nproject(cJSON")
     out = sh("cmake -S . -B build-broken", work)
     cases.append(Case("cmake_configure_error", out.text, "cmake -S . -B build-broken", kind="text", program="cmake",

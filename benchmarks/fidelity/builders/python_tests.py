@@ -258,6 +258,13 @@ def more_itertools(tmp: Path) -> list[Case]:
                           exit_code=out.rc, source=provenance + " with chunked() off by one",
                           asked="I optimised chunked(); run the whole suite and list the failures.",
                           needles=needles))
+    out = sh(f"make test PYTHON={PY}", work, env={"PATH": f"{Path(PY).parent}:" + __import__("os").environ["PATH"]})
+    cases.append(Case("make_test_more_itertools", out.text, "make test", kind="unittest", program="make", family="build",
+                      failing=True, exit_code=out.rc, source=provenance + " with chunked() off by one",
+                      asked="Run make test for more-itertools and tell me which tests fail.",
+                      needles=[N(f, FAILING_TEST) for f in all_matches(r"^FAIL: (\S+ \([\w.]+\))", out.text, 1)[:3]]
+                      + [N(first_match(r"^FAILED \(.+\)$", out.text), COUNT),
+                         N(first_match(r"^make: \*\*\* \[Makefile:\d+: test\] Error \d+$", out.text), ERROR)]))
     for name, args in (("unittest_more_itertools_bug", "discover -s tests -t ."),
                        ("unittest_more_itertools_bug_verbose", "discover -v -s tests -t .")):
         out = sh(f"{PY} -m unittest {args}", work)
