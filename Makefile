@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench bench-replay clean
+.PHONY: demo test test-cc-latest lint bench bench-replay clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -30,6 +30,16 @@ clean:
 # benchmarks/README.md. BENCH_ARGS e.g. `--arms none,ctxlean --only fix_tests`.
 bench: $(STAMP)
 	$(BIN)/python benchmarks/savings/bench.py $(BENCH_ARGS)
+
+# The end-to-end suite against the newest Claude Code on npm instead of the CLI claude-agent-sdk bundles
+# (not part of `make test`). npm installs it into CC_LATEST (kept between runs); CTXLEAN_CLAUDE points every
+# e2e test, `ctxlean install` and the demo at it.
+CC_LATEST ?= $(HOME)/.cache/ctxlean/claude-code-latest
+test-cc-latest: $(STAMP)
+	mkdir -p $(CC_LATEST)
+	npm install --prefix $(CC_LATEST) --no-audit --no-fund --loglevel=error @anthropic-ai/claude-code@latest
+	$(CC_LATEST)/node_modules/.bin/claude --version
+	CTXLEAN_CLAUDE=$(abspath $(CC_LATEST))/node_modules/.bin/claude $(BIN)/python -m pytest -q -m e2e
 
 # The replay benchmark (issue 14): real agent trajectories from public repositories (benchmarks/replay/data)
 # through ctxlean's offload path; writes its table into benchmarks/README.md.

@@ -83,7 +83,8 @@ def accounting(megabytes: int, rounds: int) -> None:
 def hook_calls(transcript: Path, rounds: int) -> None:
     """The whole PostToolUse hook as Claude Code runs it, with the big transcript and without one."""
     with tempfile.TemporaryDirectory() as tmp:
-        env = {**os.environ, "CLAUDE_PLUGIN_DATA": str(Path(tmp) / "data"), "HOME": tmp,
+        env = {**os.environ, "CLAUDE_PLUGIN_DATA": str(Path(tmp, ".claude", "plugins", "data", "ctxlean-ctxlean")),
+               "HOME": tmp,
                "PYTHONPATH": str(ROOT / "src")}
         env.pop("CTXLEAN_STORE", None)
         subprocess.run([sys.executable, "-c", "from ctxlean.install import write_launcher; write_launcher()"],

@@ -74,7 +74,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=30)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        data = Path(tmp) / "plugin-data"
+        data = Path(tmp) / ".claude" / "plugins" / "data" / "ctxlean-ctxlean"  # as Claude Code passes it
         env = {**os.environ, "CLAUDE_PLUGIN_DATA": str(data), "HOME": tmp}
         env.pop("CTXLEAN_STORE", None)
         # The launcher records the source dir of the ctxlean that writes it: this checkout's, not an installed one.

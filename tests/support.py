@@ -26,18 +26,20 @@ def docs_page(fact: str = WEB_FACT) -> str:
             f"<script>var secret = 'not text';</script><ul><li>first</li><li>second</li></ul>{filler}</body></html>")
 
 
-def offload_script(tool: str, tool_input: dict, fetches: list[dict], first: tuple[Rule, ...] = ()) -> Script:
+def offload_script(tool: str, tool_input: dict, fetches: list[dict], first: tuple[Rule, ...] = (),
+                   fetch_tool: str = FETCH_DETAIL) -> Script:
     """Call `tool`, then fetch_detail with each of `fetches` (plus the handle the summary named), then stop.
-    Rules in `first` take precedence (for requests Claude Code makes on its own)."""
+    Rules in `first` take precedence (for requests Claude Code makes on its own); `fetch_tool` is the
+    fetch_detail tool's name (the plugin's by default)."""
 
     def handle_of(req) -> str:
         return HANDLE_RE.search(results_for(req.body, tool)[0]).group(0)
 
     rules = [*first, Rule("call", match=not_(has_tool_result), respond=reply(tool_use(tool, tool_input)))]
     for i, fetch in enumerate(fetches):
-        previous = tool if i == 0 else FETCH_DETAIL
+        previous = tool if i == 0 else fetch_tool
         rules.append(Rule(f"fetch{i}", times=1, match=tool_result_for(previous),
-                          respond=lambda req, fetch=fetch: reply(tool_use(FETCH_DETAIL,
+                          respond=lambda req, fetch=fetch: reply(tool_use(fetch_tool,
                                                                           {"handle": handle_of(req), **fetch}))))
     rules.append(Rule("done", match=has_tool_result, respond=reply(text("Done."))))
     return Script(rules)

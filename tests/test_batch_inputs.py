@@ -127,3 +127,16 @@ def test_encoded_size_matches_what_the_sdk_sends():
     request = {"custom_id": "j-1", "params": {"model": "m", "max_tokens": 5,
                                               "messages": [{"role": "user", "content": "héllo ✓"}]}}
     assert encoded_size(request) == len(openapi_dumps(request)) + 1
+
+
+@pytest.mark.parametrize(("line", "where"), [
+    ('{"id": "x", "text": }', "column 21"),
+    ('{"id": "x"', "at the end of the line"),  # was "column 1": the newline counted as a second line
+    ('{"id": "x",\t"text" "y"}', "column 20"),
+])
+def test_a_json_error_names_the_column_on_its_own_line(tmp_path, line, where):
+    path = tmp_path / "items.jsonl"
+    path.write_text(json.dumps({"id": "a", "text": "ok"}) + "\n" + line + "\r\n")
+    with pytest.raises(ItemsError) as caught:
+        read_items(path)
+    assert caught.value.problems[0][0] == 2 and caught.value.problems[0][1].endswith(f"({where})")

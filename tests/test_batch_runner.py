@@ -184,7 +184,8 @@ def test_rate_limits_back_off_as_long_as_the_server_asks(api, prompt, tmp_path):
     assert len(times) == 3 and all(b - a >= 0.3 for a, b in zip(times, times[1:], strict=False))
 
 
-def wait_for(condition, timeout=30.0, what="condition"):
+def wait_for(condition, timeout=300.0, what="condition"):
+    """Poll until condition(); the deadline only guards against a hang (a loaded 2-core machine is slow)."""
     deadline = time.monotonic() + timeout
     while not condition():
         assert time.monotonic() < deadline, f"timed out waiting for {what}"
@@ -201,14 +202,30 @@ class ManualClock:
         return self.now
 
 
-def test_a_killed_submit_and_a_killed_results_resume_the_same_job(api, prompt, tmp_path):
+@pytest.fixture
+def spawn():
+    """spawn(*args) starts `ctxlean <args>` as its own process; whatever the test does, none outlives it."""
+    started = []
+
+    def start(*args: str):
+        started.append(spawn_cli(*args))
+        return started[-1]
+
+    yield start
+    for proc in started:
+        if proc.poll() is None:
+            proc.kill()
+        proc.communicate()
+
+
+def test_a_killed_submit_and_a_killed_results_resume_the_same_job(api, prompt, tmp_path, spawn):
     """SIGKILL in the middle of a create call, then in the middle of collecting results: resuming creates no
     batch twice (the unrecorded one is adopted) and writes every item exactly once."""
     clock = ManualClock()
     fake = batches_of(api, BatchBehaviour(create_delay_seconds=0.5, processing_seconds=10, stagger_seconds=10,
                                           clock=clock))
     items = write_items(tmp_path / "items.jsonl", 60)
-    proc = spawn_cli("batch", "submit", str(items), "--prompt", str(prompt), "--max-requests-per-batch", "10")
+    proc = spawn("batch", "submit", str(items), "--prompt", str(prompt), "--max-requests-per-batch", "10")
     wait_for(lambda: len(fake.batches) >= 3, what="the third batch to exist")  # its create call is in flight
     proc.send_signal(signal.SIGKILL)
     proc.wait()
@@ -223,7 +240,7 @@ def test_a_killed_submit_and_a_killed_results_resume_the_same_job(api, prompt, t
     assert sorted(c.batch_id for c in jobs.load(job.job_id).chunks) == sorted(fake.batches)
 
     out_path = tmp_path / "out.jsonl"
-    proc = spawn_cli("batch", "results", job.job_id, "-o", str(out_path), "--poll", POLL)
+    proc = spawn("batch", "results", job.job_id, "-o", str(out_path), "--poll", POLL)
     polled = len(api.requests)
     wait_for(lambda: len(api.requests) > polled, what="the results process to poll")
     clock.now += 15  # the first batch ends

@@ -156,12 +156,25 @@ def test_test_runners_builds_and_checkers_are_wrapped(command):
 
 
 @pytest.mark.parametrize("command", [
-    "ls -la", "git status", "echo pytest", "cat Makefile", "grep -rn make .", "npm run dev", "npm install",
-    "pytest &", "nohup make > build.log 2>&1 &", "jest --watch", "pytest --pdb", "echo 'unbalanced",
-    "cargo run", "python script.py",
+    "ls -la", "git status", "grep -rn make .", "npm install", "cargo run", "python script.py", "./run.sh",
 ])
-def test_other_commands_are_left_alone(command):
+def test_every_foreground_command_is_wrapped_by_default(command):
+    assert wants_capture(command, DEFAULTS)
+
+
+@pytest.mark.parametrize("command", [
+    "pytest &", "nohup make > build.log 2>&1 &", "jest --watch", "pytest --pdb", "echo 'unbalanced",
+])
+def test_background_interactive_and_unparsable_commands_are_left_alone(command):
     assert not wants_capture(command, DEFAULTS)
+
+
+@pytest.mark.parametrize("command", ["ls -la", "git status", "echo pytest", "cat Makefile", "npm run dev",
+                                     "npm install", "cargo run", "python script.py"])
+def test_a_list_of_programs_wraps_only_those(command):
+    runners = ("pytest", "npm run test*", "cargo test", "make", "python -m pytest")
+    assert not wants_capture(command, runners)
+    assert wants_capture("npm run test:unit", runners) and wants_capture("make -j4", runners)
 
 
 @needs_bash

@@ -62,8 +62,52 @@ def test_jsonpath():
                       description="items").handle
         out = fetch_detail(store, "/p", h, jsonpath="$.items[3].status")
         assert body(out) == ['1: "failed"']
-        with pytest.raises(FetchError, match="cannot parse jsonpath"):
-            fetch_detail(store, "/p", h, jsonpath="$.items[?(@.x)]")
+        with pytest.raises(FetchError, match="cannot parse jsonpath .*RFC 9535"):
+            fetch_detail(store, "/p", h, jsonpath="$.items[?@.status==]")
+
+
+def test_jsonpath_speaks_rfc_9535():
+    """Filters (also under descendants), unions, slices with steps, and the result printed as json.dumps
+    would print it (several values: a list), page by page."""
+    doc = {"items": [{"id": i, "status": "error" if i % 50 == 7 else "ok"} for i in range(400)],
+           "nested": {"items": [{"id": "n1", "status": "error"}]}}
+    with open_store() as store:
+        h = store.put(json.dumps(doc).encode(), project="/p", tool="mcp__api__list", kind="json",
+                      description="items").handle
+
+        def value(path: str):
+            rows = body(fetch_detail(store, "/p", h, jsonpath=path))
+            return json.loads("\n".join(row.split(": ", 1)[1] for row in rows))
+
+        errors = [item for item in doc["items"] if item["status"] == "error"] + doc["nested"]["items"]
+        assert value("$..items[?@.status=='error']") == errors
+        assert value("$.items[0,3,-1].id") == [0, 3, 399]
+        assert value("$.items[10:20:5].id") == [10, 15]
+        assert value("$.items[?@.id > 397 && @.status == 'ok'].id") == [398, 399]
+        assert value("$.nested.items[0].id") == "n1"
+        assert value("$.nope") == []
+        first = fetch_detail(store, "/p", h, jsonpath="$.items[*].id", budget_tokens=300)
+        assert "page=2)" in first.splitlines()[-1]
+        rows = []
+        page = 1
+        while True:  # the pages tile the printed list exactly
+            out = fetch_detail(store, "/p", h, jsonpath="$.items[*].id", budget_tokens=300, page=page)
+            rows += body(out)
+            if "page=" not in out.splitlines()[-1]:
+                break
+            page += 1
+        assert [row.split(": ", 1)[1] for row in rows] == json.dumps(list(range(400)), indent=1).splitlines()
+
+
+def test_jsonpath_on_a_payload_past_the_cap_says_how_to_narrow_it(monkeypatch):
+    from ctxlean.mcp_server import jsonpath_worker
+
+    monkeypatch.setattr(jsonpath_worker, "MAX_JSON_BYTES", 1000)
+    with open_store() as store:
+        h = store.put(json.dumps({"a": "x" * 2000}).encode(), project="/p", tool="Bash", kind="json",
+                      description="big").handle
+        with pytest.raises(FetchError, match="over the 1,000 that jsonpath parses; narrow it first: grep="):
+            fetch_detail(store, "/p", h, jsonpath="$.a")
 
 
 def test_single_huge_line_is_shown_in_pieces(tmp_path):

@@ -53,6 +53,31 @@ def test_read_keeps_the_read_schema_and_replaces_content():
         assert store.read_bytes(handle, event["cwd"]).decode() == original["file"]["content"]
 
 
+def _transcript_with_call(path, event: dict, tool_input: dict) -> str:
+    """A transcript whose last response is the model's call, as Claude Code writes it before PostToolUse."""
+    line = {"type": "assistant", "message": {"id": "msg_1", "role": "assistant", "content": [
+        {"type": "text", "text": "Reading the part I will change."},
+        {"type": "tool_use", "id": event["tool_use_id"], "name": event["tool_name"], "input": tool_input}]}}
+    path.write_text(json.dumps(line) + "\n")
+    return str(path)
+
+
+def test_a_partial_read_the_model_asked_for_reaches_it_whole(tmp_path):
+    event = load_sample("post_read_big.json")
+    asked = {**event["tool_input"], "offset": 1, "limit": 2000}
+    event["tool_input"] = asked
+    event["transcript_path"] = _transcript_with_call(tmp_path / "t.jsonl", event, asked)
+    assert answer(event) is None  # passed through: Claude Code shows it as it is
+
+
+def test_a_limit_only_ctxlean_added_is_not_a_partial_read(tmp_path):
+    """PreToolUse's bounded Read adds a limit the model never asked for: that Read is still offloaded."""
+    event = load_sample("post_read_big.json")
+    event["transcript_path"] = _transcript_with_call(tmp_path / "t.jsonl", event, dict(event["tool_input"]))
+    event["tool_input"] = {**event["tool_input"], "limit": 2000}
+    assert HANDLE.search(updated(event)["file"]["content"])
+
+
 def test_mcp_string_and_block_results():
     event = load_sample("post_mcp_str.json")
     as_string = updated(event)

@@ -116,12 +116,14 @@ def bash_pre(command: str, permission_mode: str = "bypassPermissions") -> dict:
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the capture needs /proc")
-def test_pre_tool_use_wraps_a_test_run_and_leaves_the_rest():
+def test_pre_tool_use_wraps_foreground_commands_in_bypass_mode_only():
     out = answer("pre-tool-use", bash_pre("python -m pytest -q tests"))["hookSpecificOutput"]
     assert set(out) == {"hookEventName", "updatedInput"}  # no permissionDecision: the user's rules decide
     new = out["updatedInput"]
     assert new["description"] == "run" and unwrap(new["command"]) == "python -m pytest -q tests"
-    assert answer("pre-tool-use", bash_pre("git status")) is None
+    assert unwrap(answer("pre-tool-use", bash_pre("./run_checks.sh"))["hookSpecificOutput"]["updatedInput"]
+                  ["command"]) == "./run_checks.sh"
+    assert answer("pre-tool-use", bash_pre("make &")) is None  # background: nothing to keep at its exit
     assert answer("pre-tool-use", bash_pre("pytest", permission_mode="default")) is None
 
 

@@ -85,8 +85,8 @@ def test_reads_left_alone(tmp_path):
     missing = read_event(tmp_path, 10)
     missing["tool_input"]["file_path"] += ".gone"
     assert answer("pre-tool-use", missing) is None
-    bash = load_sample("pre_bash_subagent.json")
-    assert answer("pre-tool-use", bash) is None
+    bash = load_sample("pre_bash_subagent.json")  # only the failure capture's prefix, no bounded read
+    assert "additionalContext" not in answer("pre-tool-use", bash)["hookSpecificOutput"]
 
 
 # --- PostToolUse -------------------------------------------------------------------------------------
@@ -197,3 +197,26 @@ def test_ctxlean_own_answers_are_never_offloaded_again(tmp_path):
     assert "updatedToolOutput" not in out and "additionalContext" in out
     event["tool_name"] = "mcp__github__search"  # any other MCP tool is offloaded at this fill
     assert HANDLE.search(answer("post-tool-use", event)["hookSpecificOutput"]["updatedToolOutput"])
+
+
+def test_session_start_tells_the_user_when_the_config_turns_ctxlean_off(tmp_path):
+    event = load_sample("session_start_startup.json")
+    project = tmp_path / "proj"
+    (project / ".claude").mkdir(parents=True)
+    path = project / ".claude" / "ctxlean.toml"
+    path.write_text("offload_threshold_tokens = 'big'\n")
+    event["cwd"] = str(project)
+    out = json.loads(run("session-start", json.dumps(event).encode()))
+    assert out == {"systemMessage": f"ctxlean is off: {path}: offload_threshold_tokens = 'big': "
+                                    "expected an integer, got 'big'"}
+    path.write_text("ttl_days = 1\n")  # a user-only setting: ignored, said once at session start
+    message = json.loads(run("session-start", json.dumps(event).encode()))["systemMessage"]
+    assert message.startswith(f"{path}: ttl_days ignored: it can only be set in your user config")
+    path.write_text("offload_threshold_tokens = 900\n")
+    assert run("session-start", json.dumps(event).encode()) == ""
+
+
+def test_session_start_names_an_unusable_store_setting(monkeypatch):
+    monkeypatch.setenv("CTXLEAN_STORE", "relative/store")
+    out = answer("session-start", load_sample("session_start_startup.json"))
+    assert out["systemMessage"].startswith("ctxlean is off: CTXLEAN_STORE = 'relative/store' is a relative path")

@@ -193,7 +193,7 @@ def test_claude_config_dir_is_respected(capsys, tmp_path, monkeypatch):
 def test_settings_that_are_not_json_are_a_clear_error_and_stay_untouched(capsys):
     write_settings("{oops")
     rc, out, err = lean(capsys, "--apply")
-    assert rc == 1 and out == ""
+    assert rc == 2 and out == ""  # a settings file it cannot use: exit 2
     assert err.startswith("ctxlean lean: ") and "settings.json is not valid JSON" in err and err.count("\n") == 1
     assert settings_file().read_text() == "{oops"
 

@@ -215,6 +215,14 @@ def test_a_hidden_used_fact_is_charged_one_fetch():
     assert replayed.with_ctxlean.requests == replayed.without.requests + replayed.fetches
 
 
+def test_a_framework_cut_shows_the_model_the_cut_and_ctxlean_the_whole():
+    observation = "".join(f"line {i:05d} of a long build output\n" for i in range(3000))
+    data = {**_trajectory(observation, ["done"]), "shown_max_chars": 30_000}
+    call = results(session_of(data).main)[0].call
+    assert len(call.shown) < 30_100 and "characters cut" in call.shown
+    assert call.output == observation
+
+
 def test_trajectory_without_usage_is_simulated_in_both_arms():
     session = session_of(_trajectory("ok\n" * 10, ["done"]))
     replayed = replay(session, SETUP)

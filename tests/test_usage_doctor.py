@@ -94,7 +94,19 @@ def test_tools_list_and_system_prompt_changes_from_request_shapes(capsys):
     assert system["causes"] == ["system prompt changed"]
 
 
-def test_captured_sessions_without_caching_have_no_misses(capsys):
+def test_captured_sessions_without_caching_say_so_rather_than_no_misses(capsys):
     install_captured(Path(os.environ["HOME"]))
     code, out, _ = run(capsys, "doctor")
-    assert code == 0 and "no cache misses in 3 session(s)" in out
+    assert code == 0 and "no prompt caching in 3 session(s)" in out
+
+
+def test_sessions_without_any_cache_use_are_not_called_free_of_misses(capsys):
+    def build(s):
+        for i in range(4):
+            s.assistant("claude-opus-5-5", T0 + 30 * i, input=20_000 + 500 * i, output=50)
+    write(Path(os.environ["HOME"]), build)
+    code, out, _ = run(capsys, "doctor")
+    assert code == 0 and "no cache misses" not in out
+    assert "no prompt caching in 1 session(s): none of their 4 responses read or wrote the cache" in out
+    code, out, _ = run(capsys, "doctor", "--json")
+    assert json.loads(out)["requests_using_the_cache"] == 0

@@ -86,3 +86,14 @@ def test_settings_fragment_for_install():
     proc = subprocess.run(default, shell=True, input="{}", capture_output=True, text=True, timeout=30,
                           env={**os.environ, "PYTHONPATH": str(SRC)})
     assert proc.returncode == 0 and proc.stdout.startswith("ctx 0/160.0k")
+
+
+def test_a_broken_config_shows_in_the_status_line(tmp_path):
+    from ctxlean.usage.statusline import status_line
+
+    project = tmp_path / "proj"
+    (project / ".claude").mkdir(parents=True)
+    path = project / ".claude" / "ctxlean.toml"
+    path.write_text("context_budget_tokens = 'big'\n")
+    line = status_line({"session_id": "s", "cwd": str(project)})
+    assert line == f"ctxlean is off: {path}: context_budget_tokens = 'big': expected an integer, got 'big'"

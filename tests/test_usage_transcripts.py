@@ -139,3 +139,39 @@ def test_session_project_and_since_narrow_the_report(capsys, tmp_path):
     assert report_json(capsys, "--since", day)["total"]["input_tokens"] == 2
     code, _, err = run(capsys, "report", "--session", "nope")
     assert code == 1 and "no Claude Code transcripts found" in err
+
+
+def _reencode(path: Path, **dumps) -> None:
+    """Rewrite every line of a transcript as another valid JSON encoding of the same object."""
+    import json
+
+    lines = path.read_text().splitlines()
+    path.write_text("".join(json.dumps(json.loads(line), **dumps) + "\n" for line in lines))
+
+
+def test_any_json_encoding_of_the_same_lines_gives_the_same_totals(capsys):
+    import json
+    import shutil
+
+    pdir = install_captured(home())
+    compact = report_json(capsys)
+    doctor = run(capsys, "doctor", "--json")[1]
+    encodings = [{}, {"indent": None, "separators": (" , ", " : ")}, {"sort_keys": True},
+                 {"ensure_ascii": True, "separators": (",", ": ")}]
+    for dumps in encodings:  # json.dumps' default is '"usage": {', what jq and most exporters write
+        shutil.rmtree(projects(home()))
+        install_captured(home())
+        for path in pdir.rglob("*.jsonl"):
+            _reencode(path, **dumps)
+        assert '"usage":{' not in (pdir / f"{PLUGIN_SESSION}.jsonl").read_text() or dumps.get("sort_keys")
+        spaced = report_json(capsys)
+        assert spaced["rows"] == compact["rows"] and spaced["total"] == compact["total"], dumps
+        assert json.loads(run(capsys, "doctor", "--json")[1]) == json.loads(doctor), dumps
+
+
+def test_files_that_yield_nothing_are_reported_as_such(capsys):
+    pdir = projects(home()) / "-home-user-proj"
+    pdir.mkdir(parents=True)
+    (pdir / "0000.jsonl").write_text('{\n  "type": "assistant",\n  "message": {"usage": {}}\n}\n')
+    code, out, err = run(capsys, "report")
+    assert "1 transcript file(s) under" in err and "none holds an API response" in err

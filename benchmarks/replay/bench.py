@@ -1,6 +1,7 @@
 """The replay benchmark: real agent trajectories from public repositories, replayed through ctxlean.
 
     .venv/bin/python benchmarks/replay/bench.py [--only FRAMEWORK ...] [--misses N] [--no-readme]
+                                                [--set SETTING=VALUE ...]
 
 Every trajectory in benchmarks/replay/data (SOURCES.md says where each comes from) is replayed by the
 engine `ctxlean estimate` uses (ctxlean.replay): raw Claude Code transcripts through its transcript
@@ -10,6 +11,8 @@ other frameworks keep their own prefix plus ctxlean's MCP tools. Prints per fram
 kept out, used facts kept (in offloaded outputs, and overall), fetches charged, the estimated cost ratio;
 writes them into benchmarks/README.md and every trajectory's figures into benchmarks/replay/results.json.
 --misses N lists, per framework, N of the used facts the summaries hid, with the command that printed them.
+--set replays with a setting changed (e.g. `--set keep_whole_views=partial,edited`: how a policy compares);
+the README is then left alone.
 """
 
 from __future__ import annotations
@@ -92,8 +95,9 @@ def claude_code_sessions(directory: Path, scratch: Path):
         yield sid, find_transcripts(scratch / "projects", project=None, session=sid)
 
 
-def replay_all(frameworks: list[str] | None, watch: set[str]) -> dict[str, Totals]:
+def replay_all(frameworks: list[str] | None, watch: set[str], cfg: Config | None = None) -> dict[str, Totals]:
     prices, catalog = load_prices(), load_catalog()
+    cfg = cfg or Config()
     totals: dict[str, Totals] = defaultdict(Totals)
     rows = []
     with tempfile.TemporaryDirectory(prefix="ctxlean-replay-bench-") as tmp:
@@ -108,11 +112,11 @@ def replay_all(frameworks: list[str] | None, watch: set[str]) -> dict[str, Total
                     main = next(f for f in files if f.agent_id is None)
                     session = read_session(main, [f for f in files if f.agent_id], warn=lambda m: None)
                     uses = count_uses(files, catalog.tools, since=0)
-                    runs.append((sid, session, prefix.lean_install(Config(), prices, catalog,
+                    runs.append((sid, session, prefix.lean_install(cfg, prices, catalog,
                                                                     prefix.unused(catalog, uses))))
             else:
                 runs = [(path.name.removesuffix(".json.gz"), session_of(load(path)),
-                         prefix.lean_install(Config(), prices, catalog, frozenset()))
+                         prefix.lean_install(cfg, prices, catalog, frozenset()))
                         for path in sorted(directory.glob("*.json.gz"))]
             for run_id, session, setup in runs:
                 hidden = _watch_misses(totals[framework], run_id) if framework in watch else None
@@ -187,22 +191,36 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", nargs="*", help="frameworks (data/ directory names; default: all)")
     parser.add_argument("--misses", type=int, default=0, metavar="N", help="list N hidden used facts per framework")
     parser.add_argument("--no-readme", action="store_true", help="print only")
+    parser.add_argument("--set", action="append", default=[], metavar="SETTING=VALUE",
+                        help="replay with this setting (as CTXLEAN_<SETTING> would set it)")
     args = parser.parse_args(argv)
     started = time.monotonic()
-    totals = replay_all(args.only, set(totals_names(args)) if args.misses else set())
+    cfg = _config(args.set)
+    totals = replay_all(args.only, set(totals_names(args)) if args.misses else set(), cfg)
     rows, everything = table(totals)
     checks = targets(everything)
     print("\n".join(rows + [""] + checks))
     for framework, t in sorted(totals.items()):
         for run_id, call, fact in t.misses[:args.misses]:
             print(f"{framework} {run_id[:40]}: {fact!r} hidden in {call}")
-    if not args.no_readme and not args.only:
+    if not args.no_readme and not args.only and not args.set:
         lines = [f"Produced by `make bench-replay` (wall time {time.monotonic() - started:.0f} s); every run's "
                  "figures in `benchmarks/replay/results.json`, the sources in "
                  "[replay/SOURCES.md](replay/SOURCES.md), the method in [docs/replay.md](../docs/replay.md).",
                  "", *rows, "", "Targets (the summaries-and-policy issue):", "", *checks]
         print(f"wrote {write_section('replay', 'benchmarks/replay/bench.py', lines)}", file=sys.stderr)
     return 0
+
+
+def _config(settings: list[str]) -> Config:
+    """The default config with `SETTING=VALUE` overrides, parsed as the environment's CTXLEAN_<SETTING>."""
+    from ctxlean import config
+
+    env = {}
+    for setting in settings:
+        name, _, value = setting.partition("=")
+        env[f"CTXLEAN_{name.strip().upper()}"] = value
+    return config.load(None, environ=env)
 
 
 def totals_names(args) -> list[str]:

@@ -27,6 +27,7 @@ CUT_NOTE = (
     "content is as the runtime recorded it; the agent sends an observation longer than its "
     "llm max_message_chars (30,000 characters by default) to the model with the middle cut out"
 )
+MAX_MESSAGE_CHARS = 30_000  # OpenHands' default llm max_message_chars
 SHELL_ACTIONS = {"run", "run_ipython"}
 IGNORED_ACTIONS = {"system", "recall", "change_agent_state", "finish", "message"}
 
@@ -194,7 +195,8 @@ def normalize(events: list[dict], traj_id: str, provenance: dict, instruction: s
         )
     if not any(s["action"]["tool"] != "Other" for s in steps):
         return None
-    return trajectory(traj_id, "openhands", provenance, True, CUT_NOTE, system, task, steps, final)
+    return trajectory(traj_id, "openhands", provenance, True, CUT_NOTE, system, task, steps, final,
+                      shown_max_chars=MAX_MESSAGE_CHARS)
 
 
 def runs_of(raw: bytes, kind: str) -> list[dict]:

@@ -129,7 +129,11 @@ def trajectory(
     task: str,
     steps: list[dict],
     final: str,
+    shown_max_chars: int | None = None,
 ) -> dict:
+    """A normalized trajectory. shown_max_chars: the framework showed the model only the first and last
+    half of that many characters of a longer observation (the observations here are as recorded)."""
+    extra = {"shown_max_chars": shown_max_chars} if shown_max_chars else {}
     return {
         "id": traj_id,
         "framework": framework,
@@ -140,6 +144,7 @@ def trajectory(
         "task": task,
         "steps": steps,
         "final": final,
+        **extra,
     }
 
 

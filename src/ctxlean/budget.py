@@ -21,6 +21,7 @@ import os
 
 from ctxlean.paths import OWN_TOOL_PREFIXES
 from ctxlean.tokens import estimate_tokens
+from ctxlean.values import Value
 
 TYPE_CHECKING = False  # typing, dataclasses and pathlib are costly imports on the hook path
 if TYPE_CHECKING:
@@ -36,19 +37,7 @@ IMAGE_TOKENS = 1_600  # what an image block costs in context, roughly (a ~1,100 
 _CONTEXT_TYPES = (b'{"type":"user"', b'{"type":"assistant"', b'{"type":"system"', b'{"type":"attachment"')
 
 
-class _Value:
-    """Plain immutable-by-convention records (dataclasses would cost every hook call ~7 ms of imports)."""
-
-    __slots__ = ()
-
-    def __eq__(self, other: object) -> bool:
-        return type(other) is type(self) and all(getattr(self, n) == getattr(other, n) for n in self.__slots__)
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}(" + ", ".join(f"{n}={getattr(self, n)!r}" for n in self.__slots__) + ")"
-
-
-class ContextUse(_Value):
+class ContextUse(Value):
     """The context size now (estimated): what the last response counted plus what was appended since."""
 
     __slots__ = ("tokens", "response_tokens", "appended_tokens", "compacted")
@@ -75,7 +64,7 @@ def transcript_for(event: dict) -> str | None:
     return path
 
 
-def _lines_from_end(fh, size: int, max_bytes: int) -> Iterator[bytes]:
+def lines_from_end(fh, size: int, max_bytes: int) -> Iterator[bytes]:
     """The file's complete lines, last first, reading blocks backwards; a long line is joined only once."""
     pos = size
     pieces: list[bytes] = []  # the line being assembled, last piece first
@@ -128,7 +117,7 @@ def context_use(transcript: str | os.PathLike) -> ContextUse | None:
     with fh:
         size = os.fstat(fh.fileno()).st_size
         appended = 0
-        for line in _lines_from_end(fh, size, MAX_TAIL_BYTES):
+        for line in lines_from_end(fh, size, MAX_TAIL_BYTES):
             if not line.startswith(b"{") or (line.startswith(b'{"type":"') and not line.startswith(_CONTEXT_TYPES)):
                 continue
             try:
@@ -163,7 +152,7 @@ def context_use(transcript: str | os.PathLike) -> ContextUse | None:
 TIGHTEST = {"offload_threshold_tokens": 0.25, "summary_budget_tokens": 0.5, "read_max_tokens": 0.25}
 
 
-class Limits(_Value):
+class Limits(Value):
     __slots__ = tuple(TIGHTEST)
 
     def __init__(self, offload_threshold_tokens: int, summary_budget_tokens: int, read_max_tokens: int):
@@ -198,7 +187,7 @@ def offload_config(cfg: Config, tool: str, fill: float) -> Config | None:
     return tightened(cfg, tool, fill)
 
 
-class BudgetState(_Value):
+class BudgetState(Value):
     __slots__ = ("tokens", "budget", "soft_mark", "hard_mark")
 
     def __init__(self, tokens: int, budget: int, soft_mark: float, hard_mark: float):

@@ -6,7 +6,6 @@ picks another session of the project, --transcript PATH any transcript (a subage
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import re
@@ -92,7 +91,14 @@ def report(transcript: Path, cfg: config.Config, project: str) -> str:
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="ctxlean budget", description=__doc__.splitlines()[0])
+    from ctxlean.helptext import parser as help_parser
+
+    parser = help_parser(
+        "ctxlean budget", __doc__.splitlines()[0],
+        reads="the session's transcript (the project's newest, or --session/--transcript), the project's "
+              "config\n         for context_budget_tokens and the marks",
+        writes="nothing",
+        examples=["ctxlean budget", "ctxlean budget --session 33f2", "ctxlean budget --transcript path/to/s.jsonl"])
     parser.add_argument("--session", help="session id (default: this project's newest session)")
     parser.add_argument("--transcript", type=Path, help="a transcript file (.jsonl), main or subagent")
     parser.add_argument("--project", help="project dir (default: the current dir)")
@@ -102,7 +108,10 @@ def main(argv: list[str]) -> int:
         cfg = config.load(project)
         transcript = args.transcript or find_transcript(project, args.session)
         print(report(transcript, cfg, project))
-    except (BudgetError, config.ConfigError) as exc:
+    except config.ConfigError as exc:
+        print(f"ctxlean budget: {exc}", file=sys.stderr)
+        return 2
+    except BudgetError as exc:
         print(f"ctxlean budget: {exc}", file=sys.stderr)
         return 1
     return 0

@@ -12,7 +12,7 @@ import sys
 # command -> (module, one-line help). Add a command here and a main(argv) in its module.
 COMMANDS: dict[str, tuple[str, str]] = {
     "hook": ("ctxlean.hooks", "run a Claude Code hook event (reads the event JSON on stdin)"),
-    "mcp": ("ctxlean.mcp_server.server", "run the MCP server (stdio): fetch_detail, search_details, ..."),
+    "mcp": ("ctxlean.mcp_server.relay", "run the MCP server (stdio): fetch_detail, search_details, ..."),
     "install": ("ctxlean.install", "install the Claude Code plugin (user scope, or --project)"),
     "uninstall": ("ctxlean.install", "remove the plugin and undo what install changed"),
     "budget": ("ctxlean.budget_command", "the current session's context use against the budget"),

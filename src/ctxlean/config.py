@@ -17,14 +17,25 @@ The routing policy (which model runs each kind of step, see ctxlean.routing) is 
 or CTXLEAN_ROUTING="classify=sonnet,format=haiku".
 
 The settings in USER_ONLY guard data across projects (who may read which handles, what is masked) or act
-on the whole store (TTL, size cap): a repository's own `.claude/ctxlean.toml` must not loosen them, so
-there they are an error.
+on the whole store (where it is, TTL, size cap): a repository's own `.claude/ctxlean.toml` must not loosen
+them, so there they are ignored with a warning (a cloned repository cannot change them, nor stop ctxlean
+from starting by trying).
+
+`problems(project_dir)` gives the one-line messages (errors and warnings, each naming the file and the fix)
+that the SessionStart hook and the status line show the user: the hooks fail open on a broken config, so
+without them offloading would just stop.
 """
 
 from __future__ import annotations
 
 import fnmatch
 import os
+
+TYPE_CHECKING = False  # typing itself is a costly import on the hook path
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    Warn = Callable[[str], None]
 
 
 class ConfigError(ValueError):
@@ -53,23 +64,18 @@ class Config:
     # A Read without a limit of a file bigger than this (tokens, tightening with the fill) is rewritten to
     # a bounded read, with a note on how to read the rest.
     read_max_tokens: int = 25_000
+    # Views of a file that reach the model whole, not offloaded (within read_max_tokens): "partial" (a Read
+    # with offset or limit, `sed -n 'A,Bp' FILE`), "edited" (a file this session already changed). The replay
+    # benchmark decided the default (docs/summaries.md: "edited" costs more and keeps no more facts).
+    keep_whole_views: tuple = ("partial",)
     # Tools whose outputs may be offloaded (globs on the tool name).
     offload_tools: tuple = ("Bash", "Read", "Grep", "Glob", "WebFetch", "mcp__*")
     # Keep the whole output of a failing Bash command that runs one of capture_commands (the model gets a
     # summary of it and a handle: docs/failing-commands.md). Each entry is a command's first words, each a
-    # glob ("npm run test*"); the program word matches by its base name, python3.x as python. "*" wraps
-    # every foreground command.
+    # glob ("npm run test*"); the program word matches by its base name, python3.x as python. "*" (the
+    # default) wraps every foreground command, so every failing output Claude Code cuts gets a handle.
     capture_failures: bool = True
-    capture_commands: tuple = (
-        "pytest", "py.test", "python -m pytest", "python -m unittest", "tox", "nox",
-        "npm test", "npm run test*", "npm run build*", "npm run lint*", "npm run typecheck*",
-        "pnpm test", "pnpm run test*", "pnpm run build*", "pnpm run lint*", "pnpm build*", "pnpm lint*",
-        "yarn test*", "yarn run test*", "yarn build*", "yarn run build*", "yarn lint*", "yarn run lint*",
-        "npx jest", "npx vitest", "npx tsc", "npx eslint", "jest", "vitest", "eslint", "tsc",
-        "cargo build", "cargo test", "cargo check", "cargo clippy", "go test", "go build", "go vet",
-        "make", "gmake", "cmake --build", "ninja", "mvn", "mvnw", "gradle", "gradlew",
-        "mypy", "ruff", "flake8", "pylint", "gcc", "g++", "clang", "clang++", "cc", "c++",
-    )
+    capture_commands: tuple = ("*",)
     # Answer WebFetch calls by fetching the page here, storing it and giving the model the lines that match
     # its question, instead of WebFetch's uncached page-reading model call (docs/web-fetch.md). Only where
     # Claude Code would fetch without asking; never against a deny or ask rule.
@@ -93,6 +99,17 @@ class Config:
     ttl_days: int = 30
     # `ctxlean gc` then evicts least recently used payloads while the store is bigger (0: no cap). User config only.
     max_store_mb: int = 2048
+    # Where payloads and the ledger live: an absolute directory for the local SQLite store, or a PostgreSQL
+    # URL (postgresql://user@host/db) for one store shared by many machines (docs/fleet.md); empty: Claude
+    # Code's plugin data dir. CTXLEAN_STORE sets it too. Resolved by ctxlean.paths.store_location() alone.
+    # User config only.
+    store: str = ""
+    # How long a hook waits to connect to a PostgreSQL store before it gives up and passes the output
+    # through unchanged (PostgreSQL counts whole seconds, at least 2). User config only.
+    store_connect_timeout_s: float = 2.0
+    # The project's name on a shared store, the same on every machine and checkout (commit it in
+    # .claude/ctxlean.toml); empty: the git remote, else the project's path (ctxlean.identity).
+    project_id: str = ""
 
     def __init__(self, **values):
         for name, default in FIELDS.items():
@@ -128,25 +145,55 @@ def _fresh(default):
 
 FIELDS = {name: value for name, value in vars(Config).items()
           if not name.startswith("_") and not callable(value)}
-USER_ONLY = frozenset({"allow_cross_project", "redact_secrets", "redact_fetch", "ttl_days", "max_store_mb"})
+USER_ONLY = frozenset({"allow_cross_project", "redact_secrets", "redact_fetch", "ttl_days", "max_store_mb",
+                       "store", "store_connect_timeout_s"})
+_TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
+_EXPECTED = {bool: "true or false", int: "an integer", float: "a number", str: "a string",
+             tuple: "a list of strings", dict: "a table"}
 
 
 def _coerce(name: str, value, where: str):
+    """value as the setting's type (env values arrive as strings); ConfigError in plain words otherwise."""
     kind = type(FIELDS[name])
-    try:
+    parsed = _parse(kind, value)
+    if parsed is None:
+        raise ConfigError(f"{where}: {name} = {value!r}: expected {_EXPECTED[kind]}, got {_shown(value)}")
+    return parsed
+
+
+def _parse(kind: type, value):
+    """value as kind, or None when it is not one (no silent truncation: 1.5 is not an integer)."""
+    if isinstance(value, str) and kind is not str:
+        text = value.strip()
         if kind is bool:
-            if isinstance(value, str):
-                return value.strip().lower() in ("1", "true", "yes", "on")
-            return bool(value)
+            return True if text.lower() in _TRUE else False if text.lower() in _FALSE else None
         if kind is tuple:
-            return tuple(value.split(",")) if isinstance(value, str) else tuple(value)
-        if kind is dict:
-            if not isinstance(value, dict):
-                raise TypeError("expected a table")
-            return value
-        return kind(value)
-    except (TypeError, ValueError) as exc:
-        raise ConfigError(f"{where}: {name} = {value!r}: {exc}") from exc
+            return tuple(part.strip() for part in text.split(",") if part.strip())
+        try:
+            return kind(text) if kind in (int, float) else None
+        except ValueError:
+            return None
+    if kind is bool:
+        return value if isinstance(value, bool) else None
+    if kind in (int, float):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return None
+        return value if kind is float or isinstance(value, int) else None
+    if kind is tuple:
+        if isinstance(value, (list, tuple)) and all(isinstance(item, str) for item in value):
+            return tuple(value)
+        return None
+    return value if isinstance(value, kind) else None
+
+
+def _shown(value) -> str:
+    """How a wrong value is named in a message: a text as itself, anything else by its TOML kind."""
+    if isinstance(value, str):
+        return repr(value)
+    if isinstance(value, list):
+        return "a list with an item that is not a string"
+    kinds = {bool: "a boolean", int: "an integer", float: "a number", dict: "a table"}
+    return kinds.get(type(value), type(value).__name__)
 
 
 def _routing(value, where: str) -> dict:
@@ -168,22 +215,23 @@ def _routing(value, where: str) -> dict:
     return {kind: model.strip() for kind, model in value.items()}
 
 
-def _apply(values: dict, source: dict, where: str, user_level: bool = True) -> None:
+def _apply(values: dict, source: dict, where: str, user_level: bool = True, warn: Warn | None = None) -> None:
     for key, value in source.items():
         if key not in FIELDS:
             raise ConfigError(f"{where}: unknown setting {key!r} (known: {', '.join(FIELDS)})")
         if key in USER_ONLY and not user_level:
-            raise ConfigError(f"{where}: {key} can only be set in your user config ({user_config_path()}) or "
-                              f"as CTXLEAN_{key.upper()}, not by a project")
+            (warn or _stderr_warn)(f"{where}: {key} ignored: it can only be set in your user config "
+                                   f"({user_config_path()}) or as CTXLEAN_{key.upper()}, not by a project")
+            continue
         if key == "routing":
             values.setdefault("routing", {}).update(_routing(value, where))
         elif key == "tools":
             for pattern, overrides in _coerce(key, value, where).items():
                 if not isinstance(overrides, dict):
                     raise ConfigError(f"{where}: [tools.{pattern!r}] must be a table")
-                _apply({}, overrides, f"{where} [tools.{pattern}]", user_level)  # validates the keys
-                values.setdefault("tools", {}).setdefault(pattern, {}).update(
-                    {k: _coerce(k, v, where) for k, v in overrides.items()})
+                checked: dict = {}
+                _apply(checked, overrides, f"{where} [tools.{pattern}]", user_level, warn)
+                values.setdefault("tools", {}).setdefault(pattern, {}).update(checked)
         elif key == "pricing":
             for model, overrides in _coerce(key, value, where).items():
                 if not isinstance(overrides, dict):
@@ -193,16 +241,40 @@ def _apply(values: dict, source: dict, where: str, user_level: bool = True) -> N
             values[key] = _coerce(key, value, where)
 
 
+def _stderr_warn(message: str) -> None:
+    import sys
+
+    print(f"ctxlean: warning: {message}", file=sys.stderr)
+
+
+_parsed: dict = {}  # path -> ((mtime, size), table): store_setting() and load() read the same file
+
+
 def _read_toml(path: str) -> dict:
-    if not os.path.isfile(path):
+    try:
+        st = os.stat(path)
+    except OSError:
         return {}
+    if not os.path.isfile(path):
+        raise ConfigError(f"{path} is not a file; remove it or make it a TOML file")
+    stamp = (st.st_mtime_ns, st.st_size)
+    cached = _parsed.get(path)
+    if cached and cached[0] == stamp:
+        return cached[1]
     import tomllib
 
     try:
         with open(path, "rb") as fh:
-            return tomllib.load(fh)
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"{path}: {exc}") from exc
+            table = tomllib.load(fh)
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc}); fix that line or remove the file") from exc
+    _parsed[path] = (stamp, table)
+    return table
+
+
+def read_user_setting(name: str):
+    """One setting's raw value in the user config file (None when unset), without loading the rest."""
+    return _read_toml(user_config_path()).get(name)
 
 
 def user_config_path() -> str:
@@ -214,13 +286,15 @@ def project_config_path(project_dir: str) -> str:
     return os.path.join(project_dir, ".claude", "ctxlean.toml")
 
 
-def load(project_dir: str | None = None, environ: dict | None = None) -> Config:
+def load(project_dir: str | None = None, environ: dict | None = None, warn: Warn | None = None) -> Config:
+    """The settings for project_dir (None: user config and environment only). ConfigError names the file,
+    the setting and what it expected; `warn` (default: stderr) gets the project settings that were ignored."""
     env = os.environ if environ is None else environ
     values: dict = {}
     _apply(values, _read_toml(user_config_path()), user_config_path())
     if project_dir:
         path = project_config_path(project_dir)
-        _apply(values, _read_toml(path), path, user_level=False)
+        _apply(values, _read_toml(path), path, user_level=False, warn=warn)
     _apply(values, {name: env[f"CTXLEAN_{name.upper()}"] for name in FIELDS
                     if f"CTXLEAN_{name.upper()}" in env and name not in ("tools", "pricing")}, "environment")
     cfg = Config(**values)
@@ -230,3 +304,14 @@ def load(project_dir: str | None = None, environ: dict | None = None) -> Config:
     if cfg.context_budget_tokens <= 0:
         raise ConfigError(f"context_budget_tokens must be positive, got {cfg.context_budget_tokens}")
     return cfg
+
+
+def problems(project_dir: str | None = None) -> list[str]:
+    """What is wrong with the settings for project_dir, one line each (the file, the setting and the fix):
+    [] when they load cleanly. A ConfigError comes first and says ctxlean is off until it is fixed."""
+    warnings: list[str] = []
+    try:
+        load(project_dir, warn=warnings.append)
+    except ConfigError as exc:
+        return [f"ctxlean is off: {exc}"] + warnings
+    return warnings

@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 from ctxlean.fakeapi import FakeAnthropic, Rule, Script
-from ctxlean.fakeapi.claude import FETCH_DETAIL, install_ctxlean, isolate_network, run_claude
+from ctxlean.fakeapi.claude import FETCH_DETAIL, claude_executable, install_ctxlean, isolate_network, run_claude
 from ctxlean.fakeapi.messages import input_tokens_for
 from ctxlean.fakeapi.script import (
     HANDLE_RE,
@@ -137,9 +137,14 @@ def table(without: dict, with_: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    import argparse
 
-    parser = argparse.ArgumentParser(prog="ctxlean demo", description=__doc__.split("\n\n")[0])
+    from ctxlean.helptext import parser as help_parser
+
+    parser = help_parser(
+        "ctxlean demo", __doc__.split("\n\n")[0],
+        reads="the Claude Code CLI ($CTXLEAN_CLAUDE, else the one claude-agent-sdk bundles)",
+        writes="only a temporary dir (two throwaway HOMEs and a project), removed at the end",
+        examples=["ctxlean demo", "make demo", "CTXLEAN_CLAUDE=$(which claude) ctxlean demo"])
     parser.parse_args((argv or ["demo"])[1:])
     try:
         return demo()
@@ -149,6 +154,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def demo() -> int:
+    from ctxlean.install import using_claude
+
+    print(f"      {using_claude(claude_executable())}", file=sys.stderr, flush=True)
     if not isolate_network():
         print("      (the demo only talks to 127.0.0.1 either way)", file=sys.stderr)
     with tempfile.TemporaryDirectory(prefix="ctxlean-demo-") as tmp:

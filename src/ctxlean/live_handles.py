@@ -18,11 +18,11 @@ def live_handles(project: str, session_id: str, agent_id: str | None = None, sto
     """This agent's live handles in this session, last offloaded first: MAX_HANDLES, plus one if there are
     more (the texts below then point to list_details for the rest)."""
     if store is not None:
-        return store.session_handles(project, session_id, agent_id, MAX_HANDLES + 1)
+        return store.session_handles(store.scope(project), session_id, agent_id, MAX_HANDLES + 1)
     from ctxlean.store import open_store
 
     with open_store() as own:
-        return own.session_handles(project, session_id, agent_id, MAX_HANDLES + 1)
+        return own.session_handles(own.scope(project), session_id, agent_id, MAX_HANDLES + 1)
 
 
 def _size(info: PayloadInfo) -> str:

@@ -5,9 +5,6 @@ Shared by the PostToolUse command hook and the Agent SDK's in-process hook callb
 
 from __future__ import annotations
 
-import dataclasses
-from dataclasses import dataclass
-
 from ctxlean import redact
 from ctxlean.config import Config
 from ctxlean.summarize import Payload, Summary, summarize
@@ -18,13 +15,17 @@ SAMPLE_BYTES = 16 << 20  # summarizers read at most this much of a huge payload;
 _BINARY_PROBE = 8192
 
 
-@dataclass(frozen=True)
 class Offloaded:
-    handle: str
-    text: str  # the replacement the model sees
-    original_tokens: int
-    summary_tokens: int
-    description: str
+    """What one offload did (a plain class: `dataclasses` imports `inspect`, ~4 ms on every offload)."""
+
+    __slots__ = ("handle", "text", "original_tokens", "summary_tokens", "description")
+
+    def __init__(self, handle: str, text: str, original_tokens: int, summary_tokens: int, description: str):
+        self.handle = handle
+        self.text = text  # the replacement the model sees
+        self.original_tokens = original_tokens
+        self.summary_tokens = summary_tokens
+        self.description = description
 
 
 def header(tool: str, handle: str, size: int, lines: int, kind: str, sampled: bool, kept_out: bool = True) -> str:
@@ -64,11 +65,14 @@ def _sample(output: ToolOutput) -> tuple[str, bool]:
 
 def offload(output: ToolOutput, *, tool: str, tool_input: dict | None, project: str, cfg: Config,
             session_id: str | None = None, agent_id: str | None = None, store=None,
-            kept_out: bool = True) -> Offloaded | None:
+            kept_out: bool = True, words: str = "") -> Offloaded | None:
     """Offload `output` if it is over the tool's threshold: store it, summarize it, record the saving.
 
     Returns None for outputs small enough to pass through unchanged. Raises on store errors: the
     caller fails open.
+
+    words: the model's last words before the call (ctxlean.last_words); with the call's arguments they
+    tell the summary which lines the model is looking for.
 
     kept_out=False is for an output the model gets anyway (a failing command's, which Claude Code shows
     in part and ctxlean can only add to): it is stored and summarized whatever its size, and the ledger
@@ -80,15 +84,17 @@ def offload(output: ToolOutput, *, tool: str, tool_input: dict | None, project: 
     if kept_out and original_tokens <= cfg.offload_threshold_tokens:
         return None
     text, sampled = _sample(output)
+    from ctxlean.summarize.asked import asked_text
+
     payload = Payload(text=text, tool=tool, tool_input=tool_input, size=size,
-                      binary="\x00" in text[:_BINARY_PROBE])
+                      binary="\x00" in text[:_BINARY_PROBE], asked=asked_text(words, tool_input))
     summary = summarize(payload, max(cfg.summary_budget_tokens - _overhead_tokens(tool, kept_out), 40))
     # The description is stored and shown by list_details: it must be valid text (a lone surrogate from a
     # hostile input cannot be bound by sqlite3) and, like every text the model sees, masked.
     description = summary.description.encode("utf-8", "replace").decode("utf-8")
     if cfg.redact_secrets:
         description = redact.mask(description)
-    summary = dataclasses.replace(summary, description=description)
+    summary = Summary(summary.kind, summary.body, description, summary.hint)
     index_filter = redact.mask if cfg.redact_secrets else None
 
     own_store = store is None
@@ -97,6 +103,7 @@ def offload(output: ToolOutput, *, tool: str, tool_input: dict | None, project: 
 
         store = open_store()
     try:
+        project = store.scope(project)  # the directory's key in this store (ctxlean.identity)
         if output.full_path:
             with open(output.full_path, "rb") as fh:
                 info = store.put(fh, project=project, tool=tool, kind=summary.kind,

@@ -104,7 +104,7 @@ def answer(url: str, host: str, question: str, *, project: str, cfg: config.Conf
     data = text.encode("utf-8", "surrogatepass")
     store = open_store()
     try:
-        info = store.put(data, project=project, tool="WebFetch", kind="web-page",
+        info = store.put(data, project=store.scope(project), tool="WebFetch", kind="web-page",
                          description=f"{title or final} ({final})"[:300], session_id=session_id)
     finally:
         store.close()

@@ -15,7 +15,7 @@ import pytest
 
 from ctxlean.agents import load_agents
 from ctxlean.fakeapi import FakeAnthropic, Rule, Script
-from ctxlean.fakeapi.claude import claude_env
+from ctxlean.fakeapi.claude import claude_env, claude_executable
 from ctxlean.fakeapi.script import (
     HANDLE_RE,
     all_tool_result_texts,
@@ -175,7 +175,7 @@ def test_sdk_session_with_ctxlean_options_delegates_to_each_agent_on_haiku(tmp_p
 
     async def session(url: str) -> ResultMessage:
         options = ctxlean_options(ClaudeAgentOptions(cwd=str(project), env=claude_env(home, url),
-                                                     permission_mode="bypassPermissions"))
+                                                     permission_mode="bypassPermissions", cli_path=claude_executable()))
         result = None
         async for message in query(prompt="Look at the service log and report.", options=options):
             if isinstance(message, ResultMessage):

@@ -102,3 +102,4 @@ def test_estimate_predicts_the_session_with_ctxlean(tmp_path):
     ran = estimate(plugin_home, plugin_project)
     session = ran["sessions"][0]
     assert session["ran_with_ctxlean"] and session["estimated_cost_usd"] == session["actual_cost_usd"]
+    assert session["ctxlean"]["offloads"] >= 1  # from the store the plugin's hooks wrote, found from a terminal

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from ctxlean.fakeapi import FakeAnthropic, Rule, Script
-from ctxlean.fakeapi.claude import FETCH_DETAIL, claude_env
+from ctxlean.fakeapi.claude import FETCH_DETAIL, claude_env, claude_executable
 from ctxlean.fakeapi.script import (
     has_tool_result,
     not_,
@@ -120,6 +120,21 @@ def test_a_failing_60_kb_test_run_shows_the_model_the_failure_and_a_handle_to_al
     assert not run.rejected_outputs() and run.result["subtype"] == "success"
 
 
+def test_any_failing_command_claude_code_cuts_gets_a_handle(session, ctxlean_home, project):
+    """Not only test runners: a project's own check script that prints 120 KB and fails at its end."""
+    script_lines = [f"echo 'checking fixture {i:05d}: ok'" for i in range(4000)]
+    script_lines += ["echo 'check_fixture_03999: FAILED: checksum 9f3ab12 expected, got 77aa0c1'", "exit 3"]
+    (project / "check.sh").write_text("\n".join(script_lines) + "\n")
+    run, api = session(run_then_fetch("sh check.sh", [{"grep": "FAILED"}]), home=ctxlean_home)
+    last = api.model_requests()[-1]["body"]
+    shown = bash_result(last)
+    assert shown["is_error"] and "check_fixture_03999" not in shown["content"]  # Claude Code cut the end
+    [context] = hook_contexts(last)
+    assert "check_fixture_03999: FAILED" in context and HANDLE.search(context)
+    assert "checksum 9f3ab12 expected, got 77aa0c1" in results_for(last, FETCH_DETAIL)[0]
+    assert not run.rejected_outputs()
+
+
 def test_a_succeeding_big_command_is_still_offloaded(session, ctxlean_home, ledger_project):
     run, api = session(run_then_fetch(f"{PYTEST} -k rate_is_in_range", [{"grep": "acct-0777\\]"}]),
                        home=ctxlean_home)
@@ -180,7 +195,8 @@ def test_the_agent_sdk_callbacks_keep_a_failing_run_too(tmp_path, ledger_project
 
     async def drive(url: str) -> None:
         options = ctxlean_options(ClaudeAgentOptions(cwd=str(ledger_project), permission_mode="bypassPermissions",
-                                                     env=claude_env(tmp_path / "home", url)), agents=False)
+                                                     env=claude_env(tmp_path / "home", url),
+                                                     cli_path=claude_executable()), agents=False)
         async for _ in query(prompt="Run the tests.", options=options):
             pass
 

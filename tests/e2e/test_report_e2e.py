@@ -61,11 +61,11 @@ def test_report_totals_equal_the_usage_the_api_reported(ctxlean_home, project, t
     assert models == {"claude-opus-5-5", "claude-haiku-5-5"}, models  # the subagent ran on Haiku
 
     page = tmp_path / "report.html"
+    # a plain terminal: HOME and PATH only, no CLAUDE_PLUGIN_DATA or CTXLEAN_STORE (the store must be found)
+    terminal = {"HOME": str(ctxlean_home), "PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONPATH": str(SRC)}
     proc = subprocess.run(
         [sys.executable, "-m", "ctxlean", "report", "--json", "--by", "model", "--html", str(page)],
-        cwd=project, capture_output=True, text=True, timeout=120,
-        env={"HOME": str(ctxlean_home), "PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONPATH": str(SRC),
-             "CLAUDE_PLUGIN_DATA": str(ctxlean_home / ".claude" / "plugins" / "data" / "ctxlean-ctxlean")})
+        cwd=project, capture_output=True, text=True, timeout=120, env=terminal)
     assert proc.returncode == 0, proc.stderr
     report = json.loads(proc.stdout)
 
@@ -90,6 +90,15 @@ def test_report_totals_equal_the_usage_the_api_reported(ctxlean_home, project, t
     assert saving["reread_tokens_avoided"] == saving["kept_out_tokens"]
     html = page.read_text()
     assert "<svg" in html and "claude-haiku-5-5" in html
+
+    # `ctxlean gc` from the same terminal cleans the store the hooks wrote, and there is only that one
+    store = ctxlean_home / ".claude" / "plugins" / "data" / "ctxlean-ctxlean" / "store.sqlite3"
+    gc = subprocess.run([sys.executable, "-m", "ctxlean", "gc"], cwd=project, capture_output=True, text=True,
+                        timeout=120, env=terminal)
+    assert gc.returncode == 0, gc.stderr
+    assert f"ctxlean gc: store {store}: 1 payload(s) before, 1 after" in gc.stdout
+    assert list(ctxlean_home.rglob("store.sqlite3")) == [store]
+    assert not list(project.rglob("*.sqlite3"))
 
 
 def test_report_slash_command_gives_the_model_the_report(session, ctxlean_home, project):

@@ -13,7 +13,7 @@ import budget_session as bs
 import pytest
 
 from ctxlean.fakeapi import FakeAnthropic
-from ctxlean.fakeapi.claude import claude_env
+from ctxlean.fakeapi.claude import claude_env, claude_executable
 from ctxlean.fakeapi.script import HANDLE_RE
 from ctxlean.paths import SDK_TOOL_PREFIX
 
@@ -33,7 +33,7 @@ def test_ctxlean_client_compacts_at_the_budget_and_in_process_hooks_keep_the_han
 
     async def drive(url: str):
         options = ClaudeAgentOptions(cwd=str(project), permission_mode="bypassPermissions",
-                                     env=claude_env(home, url))
+                                     env=claude_env(home, url), cli_path=claude_executable())
         async with ctxlean_client(options, budget_tokens=bs.BUDGET) as client:
             await bs.play(client)
         return client

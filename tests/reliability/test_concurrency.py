@@ -8,6 +8,7 @@ import sys
 import threading
 import time
 
+import pytest
 from reliability_support import (
     SRC,
     bash_persisted_event,
@@ -24,6 +25,7 @@ from ctxlean.mcp_server.fetch import fetch_detail, list_details, search_details
 from ctxlean.store import HANDLE_RE, open_store
 
 WRITERS = 64
+HANG_GUARD_S = 1500  # the run took 300-500 s on a loaded 2-core machine; below the test's own timeout
 
 
 def build_events(tmp_path, project):
@@ -74,29 +76,40 @@ async def scenario(tmp_path, project, events, expected):
                                    env={**env, "CLAUDE_PROJECT_DIR": project})
     stop, errors, reads = threading.Event(), [], []
     mcp_checked, mcp_errors = set(), []
-    async with stdio_client(server) as (read, write), ClientSession(read, write) as session:
-        await session.initialize()
-        threads = [threading.Thread(target=reader, args=(project, expected, stop, errors, reads)) for _ in range(2)]
-        for thread in threads:
-            thread.start()
-        procs = [start_hook(event, tmp_path, f"e{i}", env) for i, (event, _) in enumerate(events)]
-        started = time.monotonic()
-        while any(p.poll() is None for p in procs) or len(mcp_checked) < len(expected):
-            listing = await session.call_tool("list_details", {})
-            for handle in set(HANDLE_RE.findall(listing.content[0].text)) - mcp_checked:
-                result = await session.call_tool("fetch_detail", {"handle": handle, "lines": "1-3"})
-                if result.is_error or body(result.content[0].text) != first_lines(expected[handle]):
-                    mcp_errors.append(result.content[0].text[:200])
-                mcp_checked.add(handle)
-            assert time.monotonic() - started < 300, "writers did not finish"
-            await asyncio.sleep(0.05)
+    threads = [threading.Thread(target=reader, args=(project, expected, stop, errors, reads), daemon=True)
+               for _ in range(2)]
+    procs = []
+    try:
+        async with stdio_client(server) as (read, write), ClientSession(read, write) as session:
+            await session.initialize()
+            for thread in threads:
+                thread.start()
+            procs = [start_hook(event, tmp_path, f"e{i}", env) for i, (event, _) in enumerate(events)]
+            deadline = time.monotonic() + HANG_GUARD_S
+            while any(p.poll() is None for p in procs) or len(mcp_checked) < len(expected):
+                listing = await session.call_tool("list_details", {})
+                for handle in set(HANDLE_RE.findall(listing.content[0].text)) - mcp_checked:
+                    result = await session.call_tool("fetch_detail", {"handle": handle, "lines": "1-3"})
+                    if result.is_error or body(result.content[0].text) != first_lines(expected[handle]):
+                        mcp_errors.append(result.content[0].text[:200])
+                    mcp_checked.add(handle)
+                if time.monotonic() > deadline:  # a hang, not slowness: the guard is many times a loaded run
+                    raise TimeoutError(f"writers still running after {HANG_GUARD_S} s: "
+                                       f"{sum(p.poll() is None for p in procs)} of {len(procs)}")
+                await asyncio.sleep(0.05)
+    finally:  # whatever happened: the readers stop, the writers are gone
         stop.set()
         for thread in threads:
-            thread.join()
+            if thread.ident is not None:
+                thread.join()
+        for proc in procs:
+            if proc.poll() is None:
+                proc.kill()
     outputs = [(p.returncode, *p.communicate()) for p in procs]
     return outputs, errors, reads, mcp_checked, mcp_errors
 
 
+@pytest.mark.timeout(1800)
 def test_64_writers_and_readers_at_once_lose_nothing_and_duplicate_nothing(tmp_path):
     project = str(tmp_path / "proj")
     os.makedirs(project)

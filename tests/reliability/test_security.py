@@ -108,8 +108,9 @@ def test_masking_is_the_users_choice_not_a_projects(tmp_path):
     project = tmp_path / "proj"
     (project / ".claude").mkdir(parents=True)
     (project / ".claude" / "ctxlean.toml").write_text("redact_fetch = false\n")
-    with pytest.raises(config.ConfigError, match="redact_fetch can only be set in your user config"):
-        config.load(str(project))
+    warnings: list[str] = []
+    assert config.load(str(project), warn=warnings.append).redact_fetch is True  # ignored, not obeyed
+    assert len(warnings) == 1 and "redact_fetch ignored: it can only be set in your user config" in warnings[0]
     user = Path(config.user_config_path())
     user.parent.mkdir(parents=True)
     user.write_text("redact_secrets = false\nredact_fetch = false\n")
@@ -135,8 +136,9 @@ def test_another_projects_handle_is_refused_unless_the_user_allows_it(tmp_path):
         assert secret not in list_details(store, str(mine)) + search_details(store, str(mine), "their payload")
         # a repository cannot grant itself access to other projects' payloads
         (mine / ".claude" / "ctxlean.toml").write_text('allow_cross_project = ["*"]\n')
-        with pytest.raises(config.ConfigError, match="allow_cross_project can only be set in your user config"):
-            config.load(str(mine))
+        warnings: list[str] = []
+        assert config.load(str(mine), warn=warnings.append).allow_cross_project == ()
+        assert "allow_cross_project ignored: it can only be set in your user config" in warnings[0]
         (mine / ".claude" / "ctxlean.toml").unlink()
         user = Path(config.user_config_path())
         user.parent.mkdir(parents=True)
@@ -181,7 +183,8 @@ _log = os.environ["CTXLEAN_AUDIT_LOG"]
 _watch = ("socket.connect", "socket.getaddrinfo", "socket.gethostbyname", "socket.sendto", "socket.sendmsg",
           "socket.bind", "http.client.connect", "urllib.Request", "ftplib.connect", "smtplib.connect")
 def _hook(event, args):
-    if event in _watch:
+    # A Unix socket stays on the machine: the relay hands a session to the user's fork server through one.
+    if event in _watch and getattr(args[0] if args else None, "family", None) != 1:  # 1: AF_UNIX
         with open(_log, "a") as fh:
             fh.write(f"{os.getpid()} {event} {args!r}\\n")
 sys.addaudithook(_hook)
@@ -234,4 +237,4 @@ def test_through_the_real_server_scoped_bounded_and_never_off_the_machine(tmp_pa
     assert results["theirs"].is_error and "unknown handle" in text["theirs"] and "their" not in text["theirs"]
     assert results["path"].is_error and "malformed handle" in text["path"]
     assert not results["slow_grep"].is_error and "stopped after 1 s at line" in text["slow_grep"]
-    assert audit_log.exists() is False or audit_log.read_text() == ""  # no socket, no URL, in any process
+    assert audit_log.exists() is False or audit_log.read_text() == ""  # no network socket, no URL, in any process

@@ -21,14 +21,42 @@ from ctxlean.batch.items import ItemsError
 from ctxlean.batch.progress import Progress
 from ctxlean.batch.requests import MAX_BATCH_BYTES, MAX_REQUESTS_PER_BATCH, Limits
 
+JOBS = "the job files in the data dir (~/.claude/plugins/data/ctxlean-ctxlean/batches/)"
+API = "the Message Batches API (ANTHROPIC_API_KEY, ANTHROPIC_BASE_URL)"
+HELP = {  # action -> (what it reads, what it writes, examples)
+    "submit": (f"ITEMS (JSONL), the --prompt FILE, the price data; {API}",
+               "one job file; prints the job id on stdout (estimate and progress on stderr)",
+               ['JOB=$(ctxlean batch submit items.jsonl --prompt prompt.md --model haiku)',
+                "ctxlean batch submit items.jsonl --prompt prompt.md --dry-run",
+                "ctxlean batch submit --resume JOB"]),
+    "status": (f"{JOBS}; {API}", "nothing (the table on stdout)",
+               ["ctxlean batch status", "ctxlean batch status JOB --wait"]),
+    "results": (f"the job file; {API}", "OUT (JSONL, one result a line, appended as batches end), the job file",
+                ["ctxlean batch results JOB -o out.jsonl"]),
+    "cancel": (f"the job file; {API}", "the job file (canceled: no further retries)", ["ctxlean batch cancel JOB"]),
+}
+
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="ctxlean batch", description="Run many independent prompts through "
-                                     "the Message Batches API (half price), resumable after a crash.")
+    from ctxlean.helptext import epilog
+
+    def add(name: str, text: str) -> argparse.ArgumentParser:
+        reads, writes, examples = HELP[name]
+        return sub.add_parser(name, help=text, description=text, epilog=epilog(reads, writes, examples),
+                              formatter_class=argparse.RawDescriptionHelpFormatter)
+
+    parser = argparse.ArgumentParser(
+        prog="ctxlean batch", formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Run many independent prompts through the Message Batches API (half price), resumable "
+                    "after a crash.",
+        epilog=epilog(f"ITEMS and the prompt FILE, {JOBS}; {API}", "job files, the results JSONL",
+                      [line.strip() for line in __doc__.splitlines()[2:6]]))
     sub = parser.add_subparsers(dest="action", required=True)
-    submit = sub.add_parser("submit", help="check, estimate and submit a job; prints the job id last")
+    submit = add("submit", "check, estimate and submit a job; prints the job id last")
     submit.add_argument("items", nargs="?", help='JSONL, one {"id": ..., "text": ..., ...} a line')
-    submit.add_argument("--prompt", help="the prompt template (shared instructions; {{field}} placeholders)")
+    submit.add_argument("--prompt", metavar="FILE",
+                        help="a file holding the prompt template: the shared instructions, with {{field}} "
+                             "placeholders filled from each item")
     submit.add_argument("--model", default="haiku", help="model id or alias (default: haiku)")
     submit.add_argument("--max-tokens", type=int, default=1024, help="max output tokens per item (default 1024)")
     submit.add_argument("--max-attempts", type=int, default=3,
@@ -37,22 +65,22 @@ def _parser() -> argparse.ArgumentParser:
     submit.add_argument("--max-batch-bytes", type=int, default=MAX_BATCH_BYTES, help="split limit")
     submit.add_argument("--dry-run", action="store_true", help="check and estimate only; submit nothing")
     submit.add_argument("--resume", metavar="JOB", help="submit the chunks a stopped submit did not")
-    status = sub.add_parser("status", help="the state of a job's batches (no JOB: list jobs)")
+    status = add("status", "the state of a job's batches (no JOB: list jobs)")
     status.add_argument("job", nargs="?")
     status.add_argument("--wait", action="store_true", help="poll with a progress bar until every batch ended")
     status.add_argument("--poll", type=float, default=15.0, help="seconds between polls (default 15)")
-    results = sub.add_parser("results", help="stream results into OUT as they are ready, retrying failures")
+    results = add("results", "stream results into OUT as they are ready, retrying failures")
     results.add_argument("job")
     results.add_argument("-o", "--out", help="the output JSONL (default: the one this job wrote to before)")
     results.add_argument("--poll", type=float, default=15.0, help="seconds between polls (default 15)")
-    cancel = sub.add_parser("cancel", help="cancel a job's unfinished batches (no further retries)")
+    cancel = add("cancel", "cancel a job's unfinished batches (no further retries)")
     cancel.add_argument("job")
     return parser
 
 
-def _err(message: str) -> int:
+def _err(message: str, status: int = 1) -> int:
     print(f"ctxlean batch: {message}", file=sys.stderr)
-    return 1
+    return status
 
 
 def main(argv: list[str]) -> int:
@@ -85,9 +113,13 @@ def submit(args) -> int:
             submitted = run.submit_pending()
     else:
         if not args.items or not args.prompt:
-            return _err("submit needs ITEMS.jsonl and --prompt PROMPT (or --resume JOB)")
-        with open(args.prompt, encoding="utf-8") as fh:
-            prompt = fh.read()
+            return _err("submit needs ITEMS.jsonl and --prompt FILE (or --resume JOB)", 2)
+        try:
+            with open(args.prompt, encoding="utf-8") as fh:
+                prompt = fh.read()
+        except FileNotFoundError:
+            return _err(f"--prompt takes a file, and there is no file {args.prompt!r}: put the template (with "
+                        "its {{field}} placeholders) in a file and pass its path", 2)
         limits = Limits(args.max_requests_per_batch, args.max_batch_bytes)
         job = runner.plan(args.items, prompt, args.model, args.max_tokens, costs.price_book(), limits,
                           args.max_attempts)
@@ -109,6 +141,9 @@ def submit(args) -> int:
 
 def status(args) -> int:
     if not args.job:
+        if not jobs.all_jobs():
+            print(f"no batch jobs yet in {jobs.jobs_dir()} (`ctxlean batch submit ITEMS --prompt FILE` starts "
+                  "one)", file=sys.stderr)
         for job in jobs.all_jobs():
             state = "canceled" if job.canceled else ("collected" if all(c.collected for c in job.chunks) else "open")
             print(f"{job.job_id}  {job.items_count:>7,} items  {len(job.chunks):>3} batch(es)  {job.model}  {state}")

@@ -67,12 +67,14 @@ def read_items(path: str | Path, check: Callable[[Item], str | None] | None = No
             if not raw.strip():
                 continue
             try:
-                obj = json.loads(raw.decode("utf-8"))
+                text = raw.decode("utf-8").rstrip("\r\n")  # the newline would move the error to a "line 2"
+                obj = json.loads(text)
             except UnicodeDecodeError as exc:
                 problems.append((number, f"not UTF-8 (byte {exc.start + 1})"))
                 continue
             except json.JSONDecodeError as exc:
-                problems.append((number, f"invalid JSON: {exc.msg} (column {exc.colno})"))
+                where = "at the end of the line" if exc.pos >= len(text) else f"column {exc.pos + 1}"
+                problems.append((number, f"invalid JSON: {exc.msg} ({where})"))
                 continue
             problem = _check(obj, seen)
             if problem:

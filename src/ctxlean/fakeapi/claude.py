@@ -55,6 +55,8 @@ def claude_env(home: Path, base_url: str, extra: dict[str, str] | None = None) -
         "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1",  # no side requests: one POST per model turn
         "IS_SANDBOX": "1",  # bypassPermissions is refused for root without it
     }
+    if os.environ.get("XDG_RUNTIME_DIR"):  # where ctxlean's MCP relay finds its fork server (tests: per run)
+        env["XDG_RUNTIME_DIR"] = os.environ["XDG_RUNTIME_DIR"]
     env.update(extra or {})
     return env
 
@@ -114,7 +116,8 @@ def run_ctxlean(home: Path, cwd: Path, *args: str) -> subprocess.CompletedProces
     import ctxlean
 
     env = {"HOME": str(home), "PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8",
-           "CTXLEAN_CLAUDE": claude_executable(), "PYTHONPATH": str(Path(ctxlean.__file__).resolve().parents[1])}
+           "CTXLEAN_CLAUDE": claude_executable(), "PYTHONPATH": str(Path(ctxlean.__file__).resolve().parents[1]),
+           **({"XDG_RUNTIME_DIR": os.environ["XDG_RUNTIME_DIR"]} if os.environ.get("XDG_RUNTIME_DIR") else {})}
     return subprocess.run([sys.executable, "-m", "ctxlean", *args], cwd=cwd, env=env,
                           capture_output=True, text=True, timeout=300)
 

@@ -87,10 +87,22 @@ def _read_capped(stream) -> bytes:
     return data
 
 
+def usage() -> str:
+    events = "\n".join(f"  {name:<21} {text}" for name, (_, text) in HANDLERS.items())
+    return (f"usage: ctxlean hook <event>   (Claude Code runs it, the event JSON on stdin)\n\nevents:\n{events}\n\n"
+            "reads:   the event JSON on stdin; the ctxlean config; the transcript it names; the payload store\n"
+            "writes:  the answer JSON (or nothing) on stdout; the payload store and its ledger; errors.log in\n"
+            "         the data dir when something fails (the hook then prints nothing: fail open)\n\n"
+            "example:\n  ctxlean hook post-tool-use < tests/fixtures/hook_inputs/bash_persisted.json\n\n"
+            "exit status: always 0 for an event (a hook never breaks the session); 2 for an unknown event")
+
+
 def main(argv: list[str]) -> int:
+    if len(argv) > 1 and argv[1] in ("-h", "--help"):
+        print(usage())
+        return 0
     if len(argv) < 2 or argv[1] not in HANDLERS:
-        events = "\n".join(f"  {name:<21} {text}" for name, (_, text) in HANDLERS.items())
-        print(f"usage: ctxlean hook <event>   (event JSON on stdin)\n\nevents:\n{events}", file=sys.stderr)
+        print(usage(), file=sys.stderr)
         return 2
     try:
         out = run(argv[1], _read_capped(sys.stdin.buffer))

@@ -39,11 +39,14 @@ def handle(event: dict) -> dict | None:
     call_cfg = budget.offload_config(cfg, tool, fill)
     shown_tokens = tokens_for_bytes(output.full_size())
     answer: dict = {}
-    if call_cfg is not None and shown_tokens > call_cfg.offload_threshold_tokens:
+    if call_cfg is not None and shown_tokens > call_cfg.offload_threshold_tokens \
+            and not _read_for_editing(tool, tool_input, event, shown_tokens, call_cfg, transcript):
+        from ctxlean import last_words
         from ctxlean.offload import offload
 
         done = offload(output, tool=tool, tool_input=tool_input, project=project, cfg=call_cfg,
-                       session_id=_text(event.get("session_id")), agent_id=_text(event.get("agent_id")))
+                       session_id=_text(event.get("session_id")), agent_id=_text(event.get("agent_id")),
+                       words=last_words.from_transcript(transcript) if transcript else "")
         if done is not None:
             answer["updatedToolOutput"] = output.replace(done.text)
             shown_tokens = done.summary_tokens
@@ -53,6 +56,21 @@ def handle(event: dict) -> dict | None:
         if state.zone != "ok":
             answer["additionalContext"] = budget.budget_note(state, budget.limits_at(state.fill, cfg))
     return {"hookSpecificOutput": {"hookEventName": "PostToolUse", **answer}} if answer else None
+
+
+def _read_for_editing(tool: str, tool_input: dict | None, event: dict, tokens: int, cfg, transcript) -> bool:
+    """A view of a file the model will likely edit (ctxlean.read_policy): it passes through whole."""
+    if tool not in ("Read", "Bash"):
+        return False
+    from ctxlean import read_policy
+
+    cwd = _text(event.get("cwd"))
+    use_id = _text(event.get("tool_use_id"))
+    asked = read_policy.model_input(transcript, use_id) if transcript and use_id else None
+    if asked is None:
+        return False  # the model's own call cannot be told from ctxlean's rewrite of it
+    return read_policy.keeps_whole(tool, asked, cwd, tokens, cfg.read_max_tokens, cfg.keep_whole_views,
+                                   lambda: read_policy.edited_in(transcript, cwd))
 
 
 def _text(value: object) -> str | None:

@@ -52,6 +52,7 @@ def handle(event: dict) -> dict | None:
 
 def summary_of(event: dict, path: str) -> str:
     """Store the captured output; the summary with its handle, for the model."""
+    from ctxlean import last_words
     from ctxlean.offload import offload
 
     cwd = event.get("cwd") if isinstance(event.get("cwd"), str) else None
@@ -63,7 +64,8 @@ def summary_of(event: dict, path: str) -> str:
     output = ToolOutput("", lambda summary: summary, full_path=path)  # nothing to replace: only added to
     done = offload(output, tool="Bash", tool_input=capture.original_input(event.get("tool_input")),
                    project=project, cfg=budget.tightened(cfg, "Bash", fill), session_id=event.get("session_id"),
-                   agent_id=event.get("agent_id"), kept_out=False)
+                   agent_id=event.get("agent_id"), kept_out=False,
+                   words=last_words.from_transcript(transcript) if transcript else "")
     return done.text
 
 

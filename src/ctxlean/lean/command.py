@@ -66,8 +66,15 @@ def positive_int(text: str) -> int:
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="ctxlean lean", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    from ctxlean.helptext import epilog
+
+    parser = argparse.ArgumentParser(
+        prog="ctxlean lean", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=epilog(reads="your transcripts of the last --days days (every project), the settings file below",
+                      writes="--apply/--undo: ~/.claude/settings.json (--project: .claude/settings.local.json), "
+                             "and\n         ctxlean's install-state.json (what --undo takes back)",
+                      examples=["ctxlean lean", "ctxlean lean --apply", "ctxlean lean --undo",
+                                "ctxlean lean --project --days 60 --apply"]))
     action = parser.add_mutually_exclusive_group()
     action.add_argument("--apply", action="store_true", help="hide the items your sessions never used")
     action.add_argument("--undo", action="store_true", help="take back what --apply added")
@@ -82,7 +89,10 @@ def main(argv: list[str]) -> int:
             lines = hiding.undo(scope, Path.cwd())
         else:
             lines = run(scope, Path.cwd(), args.days, args.apply)
-    except (SettingsError, OSError) as exc:
+    except SettingsError as exc:
+        print(f"ctxlean lean: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
         print(f"ctxlean lean: {exc}", file=sys.stderr)
         return 1
     print("\n".join(lines))

@@ -3,25 +3,22 @@
 Every answer is bounded by a token budget and ends with how to get the rest, so the model can walk a
 payload of any size page by page without ever pulling it whole into its context. Every answer is bounded
 in time and memory too, whatever the arguments: lines are read in pieces of at most half a page; grep runs
-in a child process killed at the deadline (grep_worker); jsonpath parses payloads up to MAX_JSON_BYTES
-with a bounded amount of work and prints its result lazily; past `timeout_s` the answer is what was found
-so far plus the call that goes on from there.
+in a child process killed at the deadline (grep_worker); so does jsonpath (jsonpath_worker: RFC 9535
+queries on payloads up to its MAX_JSON_BYTES, the result printed lazily); past `timeout_s` the answer is
+what was found so far plus the call that goes on from there.
 """
 
 from __future__ import annotations
 
-import json
 import re
 import time
 from collections.abc import Iterable, Iterator
 
-from ctxlean.mcp_server import grep_worker
-from ctxlean.mcp_server import jsonpath as jsonpath_lib
-from ctxlean.mcp_server.lines import Row, TimeUp, iter_lines, line_rows, masked, stop_after
+from ctxlean.mcp_server import grep_worker, jsonpath_worker
+from ctxlean.mcp_server.lines import Row, TimeUp, iter_lines, masked, stop_after
 from ctxlean.store import HandleError, check_handle
 from ctxlean.tokens import BYTES_PER_TOKEN, estimate_tokens
 
-MAX_JSON_BYTES = 16 << 20  # jsonpath parses the payload whole (~10x its size in memory); beyond this it refuses
 MAX_PATTERN_CHARS = 1000
 MAX_QUERY_CHARS = 1000
 MAX_LINE = 10**15 - 1
@@ -84,37 +81,6 @@ def _check_pattern(pattern: object) -> str:
     return pattern
 
 
-def _jsonpath_rows(store, handle: str, project: str, path: str, size: int, piece_bytes: int) -> Iterator[Row]:
-    if size > MAX_JSON_BYTES:
-        raise FetchError(f"payload is {size:,} bytes, too big to parse for jsonpath (limit {MAX_JSON_BYTES:,}); "
-                         "use grep= or lines=")
-    try:
-        document = json.loads(store.read_bytes(handle, project))
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise FetchError(f"payload is not JSON ({exc}); use grep= or lines= instead") from exc
-    except RecursionError as exc:
-        raise FetchError("payload JSON is nested too deeply to parse; use grep= or lines=") from exc
-    try:
-        found = jsonpath_lib.evaluate(document, path)
-    except jsonpath_lib.JsonPathError as exc:
-        raise FetchError(str(exc)) from exc
-    return _json_rows(found[0] if len(found) == 1 else found, piece_bytes)
-
-
-def _json_rows(value: object, piece_bytes: int) -> Iterator[Row]:
-    """value as indented JSON lines, encoded lazily: a page needs only its own lines, whatever the size."""
-    lineno = 1
-    pending = ""
-    for chunk in json.JSONEncoder(indent=1, ensure_ascii=False).iterencode(value):
-        pending += chunk
-        if "\n" in chunk:
-            *complete, pending = pending.split("\n")
-            for text in complete:
-                yield from line_rows(lineno, text.encode("utf-8", "surrogatepass"), piece_bytes)
-                lineno += 1
-    yield from line_rows(lineno, pending.encode("utf-8", "surrogatepass"), piece_bytes)
-
-
 def fetch_detail(store, project: str, handle: str, lines: str | int | None = None, grep: str | None = None,
                  jsonpath: str | None = None, page: int = 1, budget_tokens: int = 2000,
                  timeout_s: float = DEFAULT_TIMEOUT_S, allowed_projects: Iterable[str] = (),
@@ -138,8 +104,10 @@ def fetch_detail(store, project: str, handle: str, lines: str | int | None = Non
     lines = f"{first}" if last == first else f"{first}-{last or ''}"  # echoed as parsed, never as sent
     if "jsonpath" in given:
         try:
-            jsonpath_lib.parse(jsonpath)  # checked before it is echoed in the answer
-        except jsonpath_lib.JsonPathError as exc:
+            jsonpath_worker.check(jsonpath)  # before it is echoed in the answer
+            if info.size > jsonpath_worker.MAX_JSON_BYTES:
+                raise jsonpath_worker.too_big(info.size)
+        except jsonpath_worker.JsonPathFailed as exc:
             raise FetchError(str(exc)) from exc
     span = f"lines {first}-{last or info.lines}"
     if "grep" in given:
@@ -166,10 +134,10 @@ def fetch_detail(store, project: str, handle: str, lines: str | int | None = Non
         return f"{head}\n[ctxlean] nothing on page {page} (past the end)."  # no page this far can exist
 
     if "grep" in given:
-        rows = grep_worker.search(store.path, handle, project, pattern, first, last, piece_bytes, redact, deadline)
+        rows = grep_worker.search(store.location, handle, project, pattern, first, last, piece_bytes, redact, deadline)
     else:
         if "jsonpath" in given:
-            rows = _jsonpath_rows(store, handle, project, jsonpath, info.size, piece_bytes)
+            rows = jsonpath_worker.search(store.path, handle, project, jsonpath, piece_bytes, deadline)
         else:
             rows = iter_lines(store, handle, project, first, piece_bytes)
             if last is not None:
@@ -180,8 +148,8 @@ def fetch_detail(store, project: str, handle: str, lines: str | int | None = Non
         shown, more, stopped = _pages(rows, page_tokens, page, deadline)
     except grep_worker.GrepFailed as exc:
         raise FetchError(f"grep={grep!r} failed: {exc}; simplify the pattern or narrow it with lines=") from exc
-    except RecursionError as exc:
-        raise FetchError("the selected JSON is nested too deeply to print; select a deeper part") from exc
+    except jsonpath_worker.JsonPathFailed as exc:
+        raise FetchError(str(exc)) from exc
     store.touch(handle, project)
     if stopped is not None:
         tail = f"[ctxlean] stopped after {timeout_s:g} s at line {stopped:,}, before the selection ended; "

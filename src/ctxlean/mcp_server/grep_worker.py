@@ -32,21 +32,21 @@ class GrepFailed(RuntimeError):
     """The worker died (out of memory, store unreadable); the message is its last error line."""
 
 
-def search(store_path: Path, handle: str, project: str, pattern: str, first: int, last: int | None,
+def search(store_location: str, handle: str, project: str, pattern: str, first: int, last: int | None,
            piece_bytes: int, redact: bool, deadline: float) -> Iterator[Row]:
     """Rows matching `pattern` (re.search on each row), in order; TimeUp at the deadline with the line the
-    worker was on."""
+    worker was on. `store_location` is the store's path or URL (what open_store takes)."""
     package_root = str(Path(__file__).resolve().parents[2])  # this ctxlean, not whatever else is installed
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))}
     with tempfile.TemporaryFile() as position:
         position.write(struct.pack("<q", first))
         position.flush()
-        request = json.dumps({"store": str(store_path), "handle": handle, "project": project, "pattern": pattern,
+        request = json.dumps({"store": store_location, "handle": handle, "project": project, "pattern": pattern,
                               "first": first, "last": last, "piece_bytes": piece_bytes, "redact": redact,
                               "position_fd": position.fileno()})
         # -P: never import from the current directory (a project could hold its own "ctxlean" package)
         proc = subprocess.Popen([sys.executable, "-P", "-m", "ctxlean.mcp_server.grep_worker"], env=env,
-                                cwd=str(Path(store_path).parent), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                cwd=_quiet_dir(store_location), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, pass_fds=(position.fileno(),))
         try:
             proc.stdin.write(request.encode("utf-8", "surrogatepass"))
@@ -61,6 +61,12 @@ def search(store_path: Path, handle: str, project: str, pattern: str, first: int
             proc.wait()
             for stream in (proc.stdin, proc.stdout, proc.stderr):
                 stream.close()
+
+
+def _quiet_dir(store_location: str) -> str:
+    """A directory of ctxlean's own to run the worker in: the SQLite store's, else the temporary dir."""
+    parent = os.path.dirname(store_location)
+    return parent if os.path.isabs(store_location) and os.path.isdir(parent) else tempfile.gettempdir()
 
 
 def _matches(proc: subprocess.Popen, deadline: float, position) -> Iterator[Row]:
@@ -94,13 +100,13 @@ def _limit_memory() -> None:
 
 
 def main() -> int:
-    from ctxlean.store.sqlite import SqliteStore
+    from ctxlean.store import open_store
 
     request = json.loads(sys.stdin.buffer.read().decode("utf-8", "surrogatepass"))
     _limit_memory()
     regex = re.compile(request["pattern"])
     out = sys.stdout.buffer
-    with SqliteStore(Path(request["store"])) as store:
+    with open_store(request["store"]) as store:
         rows = iter_lines(store, request["handle"], request["project"], request["first"], request["piece_bytes"])
         if request["last"] is not None:
             rows = stop_after(rows, request["last"])

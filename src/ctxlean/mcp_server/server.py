@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import sqlite3
 import sys
 import threading
@@ -26,7 +28,11 @@ def build_server(project: str | None = None):
 
     server = MCPServer("ctxlean", instructions=INSTRUCTIONS)
     project = project or project_of()
-    cfg = config.load(project)
+    try:
+        cfg = config.load(project)
+    except config.ConfigError as exc:  # SessionStart tells the user; stored outputs must stay readable
+        print(f"ctxlean mcp: {exc}; serving with the default settings until it is fixed", file=sys.stderr)
+        cfg = config.Config()
     local = threading.local()  # tools run in worker threads; an sqlite3 connection serves one at a time
 
     def store():
@@ -40,7 +46,8 @@ def build_server(project: str | None = None):
 
     def call(fn, *args, **kwargs) -> str:
         try:
-            return fn(store(), project, *args, **kwargs)
+            current = store()
+            return fn(current, current.scope(project), *args, **kwargs)
         except (HandleError, fetch.FetchError, StoreError) as exc:
             raise ToolError(str(exc).strip("'\"")) from exc
         except sqlite3.Error as exc:  # e.g. still locked after the bounded retries, or disk full
@@ -52,7 +59,8 @@ def build_server(project: str | None = None):
         """Read part of a tool output that ctxlean stored out of band (its summary names the handle, ctx_...).
 
         Selectors: lines="120-180" (1-based, inclusive), grep="REGEX" (matching lines with their line
-        numbers; combine with lines= to search a range), or jsonpath="$.items[0].id" (JSON payloads, alone).
+        numbers; combine with lines= to search a range), or jsonpath="$.items[0].id" (JSON payloads, alone;
+        RFC 9535, e.g. "$..items[?@.status=='error']", "$.items[0,3]", "$.items[-5:]").
         With none, pages through the whole output. Answers are bounded (about 2,000 tokens) and end with the
         call for the next page. Obvious secrets (API keys, tokens, private keys) show as [REDACTED...].
         """
@@ -73,12 +81,22 @@ def build_server(project: str | None = None):
     return server
 
 
+_held: list = []  # the session's idle store connection (see _collect_in_background)
+
+
 def _collect_in_background() -> None:
-    """The daily gc (TTL, size cap, leftovers of killed writers), off the request path; never fatal."""
+    """Off the request path, never fatal: open one store connection and keep it for the session, so a
+    hook's store is never the last one to close (SQLite's WAL checkpoint at close then falls to this
+    process, at session end, instead of to every offloading hook: ~20-35 ms each); then the daily gc
+    (TTL, size cap, leftovers of killed writers)."""
     def run() -> None:
         from ctxlean.errorlog import log_error
         from ctxlean.store.gc import collect_if_due
 
+        try:
+            _held.append(open_store())
+        except Exception as exc:  # the tools report an unusable store themselves
+            log_error("could not keep the store open for the session", exc)
         try:
             collect_if_due(config.load())  # store-wide settings: user config and environment only
         except Exception as exc:
@@ -87,10 +105,16 @@ def _collect_in_background() -> None:
     threading.Thread(target=run, name="ctxlean-gc", daemon=True).start()
 
 
+def _quit(signum: int, frame: object) -> None:
+    """Claude Code ends a session's server with SIGINT, then SIGTERM 100 ms later: leave at once (a store
+    transaction cut short rolls back; the stdin reader thread would otherwise hold the exit)."""
+    os._exit(0)
+
+
 def main(argv: list[str]) -> int:
-    if len(argv) > 1 and argv[1] in ("-h", "--help"):
-        print("usage: ctxlean mcp   (stdio MCP server: fetch_detail, search_details, list_details)")
-        return 0
+    """Serve MCP on this process's stdio (`ctxlean mcp --direct`, and each session the fork server forks)."""
+    signal.signal(signal.SIGINT, _quit)
+    signal.signal(signal.SIGTERM, _quit)
     try:
         server = build_server()
         _collect_in_background()
@@ -99,5 +123,5 @@ def main(argv: list[str]) -> int:
         pass
     except config.ConfigError as exc:
         print(f"ctxlean mcp: {exc}", file=sys.stderr)
-        return 1
+        return 2
     return 0

@@ -161,13 +161,15 @@ class _Reader:
                 request.usage = _larger(request.usage, usage)
             request.output_tokens = int(request.usage.get("output_tokens") or 0)
         for block in _content(message):
+            use = None
             if block.get("type") == "tool_use":
                 name = str(block.get("name", ""))
-                calls[str(block.get("id"))] = (name, block.get("input") if isinstance(block.get("input"), dict)
-                                               else {})
+                tool_input = block.get("input") if isinstance(block.get("input"), dict) else {}
+                calls[str(block.get("id"))] = (name, tool_input)
+                use = ToolCall(str(block.get("id")), name, tool_input, "")
                 if name.startswith((PLUGIN_TOOL_PREFIX, SDK_TOOL_PREFIX)):
                     self.ctxlean = True
-            chain.items.append(Block("assistant", _kind(block), block_text(block), _tokens(block)))
+            chain.items.append(Block("assistant", _kind(block), block_text(block), _tokens(block), use))
 
     def _user(self, chain: Chain, rec: dict, calls: dict, results_dir: Path) -> None:
         role = "user"
@@ -195,7 +197,7 @@ class _Reader:
         for part in rendered if isinstance(rendered, list) else ():
             if isinstance(part, dict):
                 text = str(part.get("content", ""))
-                chain.items.append(Block("user", "text", text, estimate_tokens(text)))
+                chain.items.append(Block("user", "reminder", text, estimate_tokens(text)))
 
 
 def _kind(block: dict) -> str:

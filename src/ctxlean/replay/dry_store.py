@@ -12,6 +12,10 @@ _READ_BYTES = 1 << 20
 
 
 class DryStore:
+    def scope(self, project_dir: str) -> str:
+        """The directory itself, as the local store scopes it (offload asks every store)."""
+        return project_dir
+
     def put(self, payload: bytes | BinaryIO, *, project: str, tool: str, kind: str, description: str,
             session_id: str | None = None, index_text: str | None = None, index_filter=None) -> PayloadInfo:
         digest = hashlib.sha256()

@@ -28,7 +28,7 @@ import statistics
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from ctxlean import budget, capture
+from ctxlean import budget, capture, last_words, read_policy
 from ctxlean.config import Config
 from ctxlean.offload import SAMPLE_BYTES, offload
 from ctxlean.prompt_cache import Block as CacheBlock
@@ -36,7 +36,7 @@ from ctxlean.prompt_cache import CacheSim
 from ctxlean.replay.dry_store import DryStore
 from ctxlean.replay.facts import Mentions, identifiers
 from ctxlean.replay.session import Block, Chain, Compaction, Request, Session, ToolCall
-from ctxlean.tokens import estimate_tokens
+from ctxlean.tokens import estimate_tokens, tokens_for_bytes
 from ctxlean.tool_output import ToolOutput, extract
 from ctxlean.usage.pricing import PriceBook
 
@@ -197,6 +197,7 @@ class _ChainReplay:
         self.sim_without = CacheSim(setup.prices.min_cacheable_tokens, clock)
         self.sim_with = CacheSim(setup.prices.min_cacheable_tokens, clock)
         self.store = DryStore()
+        self.edited: set[str] = set()  # files the session's edit calls changed so far
 
     # --- pass 1: payloads, facts and the model's uses of them -----------------------------------------
 
@@ -262,7 +263,8 @@ class _ChainReplay:
             response = {**response, "persistedOutputPath": call.full_path}
         output = extract(call.tool, response) if response is not None and not call.error else None
         if output is None and not call.error:
-            text = _READ_LINE.sub("", call.shown) if call.tool == "Read" else call.shown
+            text = call.output if call.output is not None else \
+                _READ_LINE.sub("", call.shown) if call.tool == "Read" else call.shown
             output = ToolOutput(text, lambda summary: summary, call.full_path)
         if output is not None and output.full_path:
             with open(output.full_path, "rb") as fh:
@@ -312,6 +314,10 @@ class _ChainReplay:
                 self._tool_result(with_, index, item, tokens, due)
             else:
                 with_.add(str(index), tokens)
+                if item.kind == "tool_use" and item.call is not None:
+                    changed = read_policy.edited(item.call.tool, item.call.input, self.session.project)
+                    if changed:
+                        self.edited.add(changed)
         if recorded is not None:
             if result.recorded is None:
                 result.recorded = Arm()
@@ -333,6 +339,20 @@ class _ChainReplay:
             without.add(f"unseen{index}", tokens)
             with_.add(f"unseen{index}", tokens)
 
+    def _words(self, index: int) -> str:
+        """The model's last words before the call whose result is items[index] (ctxlean.last_words)."""
+        responses: list[list[str]] = [[]]
+        for item in reversed(self.items[:index]):
+            if isinstance(item, Request):
+                if len(responses) == last_words.LOOKBACK_RESPONSES:
+                    break
+                responses.append([])
+            elif isinstance(item, Compaction) or (item.role == "user" and item.kind == "text"):
+                break  # the user's prompt: what came before it is another request
+            elif item.role == "assistant" and item.kind == "text":
+                responses[-1].insert(0, item.text)
+        return last_words.of_responses(responses)
+
     def _model(self, request: Request) -> str:
         known = request.model and request.model != "unknown" and self.setup.prices.resolve(request.model)
         return request.model if known else self.setup.default_model
@@ -346,15 +366,18 @@ class _ChainReplay:
         shown, offloaded = None, False
         call_cfg = budget.offload_config(cfg, call.tool, fill)
         if call.error:
-            added = self._failure_summary(call, call_cfg)
+            added = self._failure_summary(call, call_cfg, index)
             ctx.add(str(index), tokens)
             if added:
                 ctx.add(f"failure{index}", round(self.scale * estimate_tokens(added)))
         else:
-            if call_cfg is not None and output is not None:
+            whole = call_cfg is not None and read_policy.keeps_whole(
+                call.tool, call.input, self.session.project, tokens_for_bytes(output.full_size()) if output else 0,
+                call_cfg.read_max_tokens, call_cfg.keep_whole_views, lambda: self.edited)
+            if call_cfg is not None and output is not None and not whole:
                 done = offload(output, tool=call.tool, tool_input=call.input, project=self.session.project,
                                cfg=call_cfg, session_id=self.session.session_id, agent_id=self.chain.agent_id,
-                               store=self.store)
+                               store=self.store, words=self._words(index))
                 if done is not None:
                     shown = _numbered(done.text) if call.tool == "Read" else done.text
                     offloaded = True
@@ -383,7 +406,7 @@ class _ChainReplay:
                 due.setdefault(at, []).append((fact, index))
         self.result.facts.add(facts)
 
-    def _failure_summary(self, call: ToolCall, call_cfg: Config | None) -> str | None:
+    def _failure_summary(self, call: ToolCall, call_cfg: Config | None, index: int) -> str | None:
         """What PostToolUseFailure adds for a failing Bash command Claude Code cut and ctxlean captured: a
         summary of the output. The source holds only the cut output, so that is what is summarized."""
         cfg = self.setup.cfg
@@ -396,7 +419,7 @@ class _ChainReplay:
         output = ToolOutput(text, lambda summary: summary)
         done = offload(output, tool="Bash", tool_input=call.input, project=self.session.project, cfg=call_cfg,
                        session_id=self.session.session_id, agent_id=self.chain.agent_id, store=self.store,
-                       kept_out=False)
+                       kept_out=False, words=self._words(index))
         return done.text if done is not None else None
 
     def _fetch(self, ctx: _Context, model: str, fact: str, source: int, at: int) -> None:

@@ -16,7 +16,6 @@ Example:
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 import time
@@ -30,8 +29,8 @@ from ctxlean.replay import prefix
 from ctxlean.replay.claude_transcript import read_session
 from ctxlean.replay.engine import Replayed, replay
 from ctxlean.usage.chart import human
-from ctxlean.usage.pricing import PriceBook, PricingError, prices_from_config
-from ctxlean.usage.report import add_scope_arguments, money, parse_since
+from ctxlean.usage.pricing import PriceBook
+from ctxlean.usage.report import add_scope_arguments, money, since_and_prices, write_page
 from ctxlean.usage.transcripts import TranscriptFile, find_transcripts, projects_root
 
 LEAN_DAYS = 30  # what `ctxlean lean` (and so `install --lean`) looks back over
@@ -253,18 +252,24 @@ def render_text(data: Estimate) -> str:
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="ctxlean estimate", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    from ctxlean.helptext import parser as help_parser
+
+    parser = help_parser(
+        "ctxlean estimate", __doc__.split("\n\n")[1].strip().replace("\n", " "),
+        reads="Claude Code's transcripts (~/.claude/projects, or $CLAUDE_CONFIG_DIR/projects) and the\n"
+              "         tool-results files beside them, the price data and [pricing] in the config, the\n"
+              "         config of each session's project, the store's ledger for sessions that ran with ctxlean",
+        writes="nothing (--html FILE: that page)",
+        examples=["ctxlean estimate", "ctxlean estimate --project . --json",
+                  "ctxlean estimate --since 2026-11-01 --html estimate.html"])
     add_scope_arguments(parser, "sessions written to")
     parser.add_argument("--json", action="store_true", help="print the estimate as JSON")
     parser.add_argument("--html", metavar="FILE", help="also write a page with a chart of context per request")
     args = parser.parse_args(argv[1:])
-    try:
-        since = parse_since(args.since) if args.since else None
-        prices = prices_from_config(os.getcwd())
-    except (ValueError, PricingError) as exc:
-        print(f"ctxlean estimate: {exc}", file=sys.stderr)
+    found = since_and_prices(args, "ctxlean estimate")
+    if found is None:
         return 2
+    since, prices = found
     scope = sessions_in_scope(args.session, args.project, since)
     if not scope:
         where = f" for session {args.session}" if args.session else f" for project {args.project}" \
@@ -281,11 +286,7 @@ def main(argv: list[str]) -> int:
     if args.html:
         from ctxlean.replay.estimate_html import render_html
 
-        try:
-            with open(args.html, "w", encoding="utf-8") as fh:
-                fh.write(render_html(data))
-        except OSError as exc:
-            print(f"ctxlean estimate: cannot write {args.html}: {exc.strerror}", file=sys.stderr)
+        if not write_page(args.html, render_html(data), "ctxlean estimate"):
             return 1
     if args.json:
         import json

@@ -23,6 +23,7 @@ class ToolCall:
     shown: str  # the result's text as the model saw it
     response: object = None  # the tool_response hooks get (Claude Code's toolUseResult), when recorded
     full_path: str | None = None  # the file holding the whole output, when Claude Code persisted it
+    output: str | None = None  # the whole output, when the source has it and the model saw less
     error: bool = False  # the tool failed (PostToolUseFailure, not PostToolUse, would have run)
     cut: bool = False  # the model saw a cut output and the whole is not in the source
 
@@ -30,10 +31,10 @@ class ToolCall:
 @dataclass(slots=True)
 class Block:
     role: str  # "user", "assistant" or "system"
-    kind: str  # "text", "tool_use", "tool_result", "thinking" or "other"
+    kind: str  # "text", "tool_use", "tool_result", "thinking", "reminder" (Claude Code's own text) or "other"
     text: str  # what facts are read from (a tool_use: its name and JSON input)
     tokens: int  # estimated tokens (ctxlean.tokens) of the block as sent
-    call: ToolCall | None = None  # the tool result's call
+    call: ToolCall | None = None  # a tool_use block's call; a tool result's call, with its output
 
 
 @dataclass(slots=True)

@@ -5,7 +5,9 @@ raw_tool, input}, observation, error, ts?}], final}: what another agent framewor
 mini-SWE-agent, ...) showed its model, step by step. Its context is one chain: the system prompt as the
 prefix, the task, then per step a request whose response is the thought and the action, and the
 observation as the tool result. Such sources record no usage, so both replays are simulated; a step
-without a timestamp takes Setup.pace_seconds.
+without a timestamp takes Setup.pace_seconds. A trajectory with `shown_max_chars` had its framework show
+the model only the first and last half of that many characters of a longer observation: the model sees
+that cut in the replay as it ran, and ctxlean the whole observation, as its hook would.
 """
 
 from __future__ import annotations
@@ -53,11 +55,13 @@ def session_of(data: dict, pace_seconds: float = 10.0) -> Session:
         chain.items.append(Request(ts, model, estimate_tokens(thought) + estimate_tokens(call_text)))
         if thought:
             chain.items.append(Block("assistant", "text", thought, estimate_tokens(thought)))
-        chain.items.append(Block("assistant", "tool_use", call_text, estimate_tokens(call_text)))
+        chain.items.append(Block("assistant", "tool_use", call_text, estimate_tokens(call_text),
+                                 ToolCall(f"step{number}", tool, tool_input, "")))
         observation = str(step.get("observation") or "")
-        call = ToolCall(f"step{number}", tool, tool_input, observation, error=bool(step.get("error")),
-                        cut=bool(data.get("outputs_cut")))
-        chain.items.append(Block("user", "tool_result", observation, estimate_tokens(observation), call))
+        shown = _cut(observation, data.get("shown_max_chars"))
+        call = ToolCall(f"step{number}", tool, tool_input, shown, error=bool(step.get("error")),
+                        cut=bool(data.get("outputs_cut")), output=observation if shown != observation else None)
+        chain.items.append(Block("user", "tool_result", shown, estimate_tokens(shown), call))
     final = str(data.get("final") or "")
     if final:
         ts = len(data["steps"]) * pace_seconds
@@ -65,3 +69,11 @@ def session_of(data: dict, pace_seconds: float = 10.0) -> Session:
         chain.items.append(Block("assistant", "text", final, estimate_tokens(final)))
     return Session(str(data.get("id") or "trajectory"), str((data.get("provenance") or {}).get("repository", "")),
                    str(data.get("framework") or "unknown"), [chain], outputs_cut=bool(data.get("outputs_cut")))
+
+
+def _cut(text: str, max_chars: object) -> str:
+    """What a framework that keeps the first and last half of max_chars characters showed of text."""
+    if not isinstance(max_chars, int) or len(text) <= max_chars:
+        return text
+    half = max_chars // 2
+    return f"{text[:half]}\n[... {len(text) - 2 * half:,} characters cut ...]\n{text[-half:]}"

@@ -61,7 +61,16 @@ async def run_pairs(tasks: list[Task], reference: str, candidate: str | None, en
 
 
 def _parse(argv: list[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="ctxlean routing-eval", description=__doc__.splitlines()[2])
+    from ctxlean.helptext import parser as help_parser
+
+    parser = help_parser(
+        "ctxlean routing-eval", __doc__.splitlines()[2],
+        reads="the eval tasks and the routing policy (data/routing.toml, [routing] in the config); "
+              "ANTHROPIC_API_KEY\n         (without it, or with --offline, the fake API); the Claude Code CLI "
+              "($CTXLEAN_CLAUDE, else bundled)",
+        writes="--out (default routing-eval-report.md); its sessions run in a temporary HOME and store",
+        examples=["ctxlean routing-eval --offline", "ctxlean routing-eval --agents classify,format --limit 5",
+                  "ctxlean routing-eval --candidate sonnet --out sonnet.md"])
     agents = sorted({t.agent for t in TASKS})
     parser.add_argument("--agents", help=f"comma-separated subset of: {', '.join(agents)}")
     parser.add_argument("--reference", default="opus", help="the model the step would otherwise run on (default opus)")

@@ -8,6 +8,7 @@ model is `fake_script`'s scripted stand-in on a FakeAnthropic server.
 
 from __future__ import annotations
 
+import os
 import re
 import time
 from dataclasses import dataclass, field
@@ -71,7 +72,8 @@ def prepare(task: Task, root: Path, model: str) -> Prepared:
         from ctxlean.store import open_store
 
         with open_store() as store:
-            handle = store.put(task.payload().encode(), project=project_of(str(project)), tool=task.payload_tool,
+            handle = store.put(task.payload().encode(), project=store.scope(project_of(str(project))),
+                               tool=task.payload_tool,
                                kind="text", description=f"routing eval: {task.id}").handle
         fill["handle"] = handle
     if task.file is not None:
@@ -96,7 +98,8 @@ def session_options(spec: AgentSpec, model: str, project: Path, env: dict[str, s
     base = ClaudeAgentOptions(
         cwd=str(project), env=env, model=model, system_prompt=spec.prompt, setting_sources=[],
         tools=[t for t in tools if not t.startswith(SDK_TOOL_PREFIX)], allowed_tools=tools,
-        disallowed_tools=[t for t in TOOL_NAMES if t not in tools], max_turns=MAX_TURNS)
+        disallowed_tools=[t for t in TOOL_NAMES if t not in tools], max_turns=MAX_TURNS,
+        cli_path=os.environ.get("CTXLEAN_CLAUDE") or None)  # as everywhere in ctxlean: another Claude Code
     return ctxlean_options(base, agents=False)
 
 

@@ -9,7 +9,6 @@ once a day at startup (collect_if_due), so the cap holds without anyone remember
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 import time
@@ -33,6 +32,7 @@ class GcReport:
     used_after: int = 0
     file_before: int = 0  # bytes on disk: database file plus WAL
     file_after: int = 0
+    storage: str = "file"  # what file_* measure: the SQLite file, or a PostgreSQL store's "tables"
 
     def text(self, ttl_days: int, max_mb: int) -> str:
         ttl = f"past the {ttl_days}-day TTL" if ttl_days else "TTL off"
@@ -40,7 +40,7 @@ class GcReport:
         return (f"ctxlean gc: removed {self.expired + self.evicted:,} payloads ({self.expired:,} {ttl}, "
                 f"{self.evicted:,} {cap}), {self.blobs:,} blobs no project references, {self.incomplete:,} "
                 f"incomplete blobs left by failed writers; store data {self.used_before:,} -> "
-                f"{self.used_after:,} bytes (freed {self.used_before - self.used_after:,}); file "
+                f"{self.used_after:,} bytes (freed {self.used_before - self.used_after:,}); {self.storage} "
                 f"{self.file_before:,} -> {self.file_after:,} bytes")
 
 
@@ -127,7 +127,11 @@ def _evict_to(store, report: GcReport, max_bytes: int) -> None:
 
 def collect(store, *, ttl_days: int, max_bytes: int, now: float | None = None,
             incomplete_grace_s: float = INCOMPLETE_GRACE_S, progress=None) -> GcReport:
-    """Run every gc step on an open SqliteStore; what was removed and the sizes before and after."""
+    """Run every gc step on an open store; what was removed and the sizes before and after."""
+    if store.backend == "postgresql":  # no half-written blobs there to wait out: see store/pg_gc.py
+        from ctxlean.store import pg_gc
+
+        return pg_gc.collect(store, ttl_days=ttl_days, max_bytes=max_bytes, now=now, progress=progress)
     now = time.time() if now is None else now
     db = store.db
     say = progress or (lambda text: None)
@@ -165,25 +169,40 @@ def collect_if_due(cfg, path: Path | None = None) -> GcReport | None:
     from ctxlean.store import open_store
 
     with open_store(path) as store:
-        row = store.db.execute("SELECT value FROM meta WHERE key = 'last_gc'").fetchone()
-        if row and time.time() - row[0] < AUTO_INTERVAL_S:
+        last = store.last_gc()
+        if last is not None and time.time() - last < AUTO_INTERVAL_S:
             return None
         return collect(store, ttl_days=cfg.ttl_days, max_bytes=cfg.max_store_mb << 20)
 
 
 def main(argv: list[str]) -> int:
     from ctxlean import config
+    from ctxlean.helptext import parser as help_parser
+    from ctxlean.paths import StoreLocationError, store_location
     from ctxlean.store import open_store
 
-    parser = argparse.ArgumentParser(prog="ctxlean gc", description="Keep the payload store within its TTL and "
-                                     "size cap (see ttl_days, max_store_mb), and clear what failed writers left.")
+    parser = help_parser(
+        "ctxlean gc", "Keep the payload store within its TTL and size cap (see ttl_days, max_store_mb), and "
+                      "clear what failed writers left.",
+        reads="the user config (~/.config/ctxlean/config.toml) and CTXLEAN_* for ttl_days, max_store_mb, store",
+        writes="the payload store every hook and command uses (never creates one), its captures/ dir",
+        examples=["ctxlean gc", "ctxlean gc --ttl-days 7 --max-mb 500"])
     parser.add_argument("--ttl-days", type=int, help="override ttl_days from the config (0: no TTL)")
     parser.add_argument("--max-mb", type=int, help="override max_store_mb from the config (0: no cap)")
     args = parser.parse_args(argv[1:])
     try:
         cfg = config.load()  # store-wide settings: user config and environment only
-        ttl = cfg.ttl_days if args.ttl_days is None else args.ttl_days
-        cap = cfg.max_store_mb if args.max_mb is None else args.max_mb
+        location = store_location()
+    except (config.ConfigError, StoreLocationError) as exc:
+        print(f"ctxlean gc: {exc}", file=sys.stderr)
+        return 2
+    ttl = cfg.ttl_days if args.ttl_days is None else args.ttl_days
+    cap = cfg.max_store_mb if args.max_mb is None else args.max_mb
+    if location.path is not None and not location.path.exists():
+        print(f"ctxlean gc: no store at {location.shown()} yet; nothing to clean")
+        _report_swept()
+        return 0
+    try:
         say = lambda step: print(f"ctxlean gc: {step} ...", file=sys.stderr)  # noqa: E731
         say("checking the store")
         store = open_store()
@@ -191,14 +210,21 @@ def main(argv: list[str]) -> int:
             print(f"ctxlean gc: {store.move_aside(f'is damaged ({damage})')}")
             store = open_store()
         with store:
+            payloads = store.db.execute("SELECT COUNT(*) FROM payloads").fetchone()[0]
             report = collect(store, ttl_days=ttl, max_bytes=cap << 20, progress=say)
-    except (config.ConfigError, StoreError) as exc:
+            left = store.db.execute("SELECT COUNT(*) FROM payloads").fetchone()[0]
+    except StoreError as exc:
         print(f"ctxlean gc: {exc}", file=sys.stderr)
         return 1
+    print(f"ctxlean gc: store {location.shown()}: {payloads:,} payload(s) before, {left:,} after")
     print(report.text(ttl, cap))
+    _report_swept()
+    return 0
+
+
+def _report_swept() -> None:
     if swept := sweep_captures():
         print(f"ctxlean gc: removed {swept} leftover capture file(s) of interrupted commands")
-    return 0
 
 
 def sweep_captures() -> int:

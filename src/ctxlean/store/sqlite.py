@@ -22,13 +22,16 @@ import time
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import BinaryIO
 
 from ctxlean.store import HandleError, PayloadInfo, StoreError, check_handle, handle_for, migrations
+from ctxlean.store.chunks import CHUNK_SIZE, FTS_MAX_BYTES, chunks_of, distinct_lines, read_chunks, walk_chunks
 
-CHUNK_SIZE = 1 << 20
+TYPE_CHECKING = False  # typing costs every offloading hook call ~1.5 ms of imports
+if TYPE_CHECKING:
+    from typing import BinaryIO
+
+__all__ = ["CHUNK_SIZE", "FTS_MAX_BYTES", "SqliteStore"]
 CHUNKS_PER_TRANSACTION = 16
-FTS_MAX_BYTES = 2 << 20  # search_details indexes the first 2 MB of each payload
 BUSY_TIMEOUT_S = 30.0
 TOUCH_BUSY_MS = 200  # last_access only steers gc: a read never waits long to record it
 WAL_LIMIT_BYTES = 64 << 20  # a checkpointed WAL is cut back to this (a 1 GB write would leave it huge)
@@ -89,8 +92,11 @@ def _store_lock(path: Path, exclusive: bool):
 
 
 class SqliteStore:
+    backend = "sqlite"
+
     def __init__(self, path: Path):
         self.path = Path(path)
+        self.location = str(self.path)
         try:
             _private_dir(self.path.parent)
             old_umask = os.umask(0o077)
@@ -244,7 +250,7 @@ class SqliteStore:
 
         def index() -> str:
             text = index_text if index_text is not None else b"".join(head).decode("utf-8", "replace")
-            return index_filter(text) if index_filter else text
+            return distinct_lines(index_filter(text) if index_filter else text)
 
         def link(blob_id: int, sha: str, text: str) -> float:
             return self._link(blob_id, handle_for(sha), project, tool, kind, description, session_id, text)
@@ -257,9 +263,9 @@ class SqliteStore:
                 found = self._transaction(lambda: self._link_complete(sha, text, link))
                 if found:
                     return PayloadInfo(handle_for(sha), project, tool, kind, description, *found)
-            chunks = _chunks_of(payload)
+            chunks = chunks_of(payload)
         else:
-            chunks = _read_chunks(payload, head)
+            chunks = read_chunks(payload, head)
         size, lines, sha, created = self._write_blob(chunks, index, link)
         return PayloadInfo(handle_for(sha), project, tool, kind, description, size, lines, created)
 
@@ -410,17 +416,9 @@ class SqliteStore:
         # first_line < from_line (not <=): a chunk may begin mid-way through its first_line.
         start = self.db.execute("SELECT COALESCE(MAX(seq), 0) FROM chunks WHERE blob_id = ? AND first_line < ?",
                                 (blob_id, from_line)).fetchone()[0]
-        seq = start
-        while True:
-            row = self.db.execute("SELECT first_line, data FROM chunks WHERE blob_id = ? AND seq = ?",
-                                  (blob_id, seq)).fetchone()
-            if row is None:
-                # gc removes a blob's chunks and row together: a blob still there means this was the end
-                if not self.db.execute("SELECT 1 FROM blobs WHERE id = ?", (blob_id,)).fetchone():
-                    raise HandleError(f"{handle} was removed by gc (TTL or size cap) while it was being read")
-                return
-            yield row[0], zlib.decompress(row[1])
-            seq += 1
+        yield from walk_chunks(handle, start, lambda seq: self.db.execute(
+            "SELECT first_line, data FROM chunks WHERE blob_id = ? AND seq = ?", (blob_id, seq)).fetchone(),
+            lambda: bool(self.db.execute("SELECT 1 FROM blobs WHERE id = ?", (blob_id,)).fetchone()))
 
     def read_bytes(self, handle: str, project: str) -> bytes:
         return b"".join(raw for _, raw in self.iter_chunks(handle, project))
@@ -467,6 +465,26 @@ class SqliteStore:
             "SELECT ts, tool, handle, original_tokens, summary_tokens, agent_id FROM ledger WHERE session_id = ?"
             " ORDER BY ts", (session_id,)).fetchall()
 
+    def scope(self, project_dir: str) -> str:
+        """The project directory itself: this store is one user's on one machine (ctxlean.identity)."""
+        return project_dir
+
+    def ledger_totals(self, since: float | None = None) -> list[tuple]:
+        """Per project (see Store.ledger_totals): this store is private to the user running this, here."""
+        from ctxlean.identity import local_user_and_machine
+
+        user, machine = local_user_and_machine()
+        return [(project, user, machine, *rest) for project, *rest in self.db.execute(
+            "SELECT project, SUM(original_tokens > 0), COUNT(DISTINCT session_id),"
+            " SUM(CASE WHEN original_tokens > 0 THEN original_tokens ELSE 0 END),"
+            " SUM(CASE WHEN original_tokens > 0 THEN MAX(original_tokens - summary_tokens, 0) ELSE 0 END),"
+            " MIN(ts), MAX(ts) FROM ledger WHERE ts >= ? GROUP BY project ORDER BY project",
+            (since or 0.0,)).fetchall()]
+
+    def last_gc(self) -> float | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key = 'last_gc'").fetchone()
+        return row[0] if row else None
+
 
 def _fts_query(query: str) -> str:
     """Each word as a quoted FTS5 term (so user text with operators or quotes cannot break the query; a NUL
@@ -475,17 +493,3 @@ def _fts_query(query: str) -> str:
     words = [w for w in clean.split() if w]
     return " ".join(f'"{w}"' for w in words) or '""'
 
-
-def _chunks_of(data: bytes) -> Iterator[bytes]:
-    for i in range(0, len(data), CHUNK_SIZE):
-        yield data[i:i + CHUNK_SIZE]
-
-
-def _read_chunks(stream: BinaryIO, head: list[bytes]) -> Iterator[bytes]:
-    """The stream in CHUNK_SIZE pieces, keeping the first FTS_MAX_BYTES in `head` for the search index."""
-    kept = 0
-    while chunk := stream.read(CHUNK_SIZE):
-        if kept < FTS_MAX_BYTES:
-            head.append(chunk[:FTS_MAX_BYTES - kept])
-            kept += len(head[-1])
-        yield chunk

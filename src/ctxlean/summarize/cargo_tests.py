@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from ctxlean.lazy_re import lazy
 from ctxlean.summarize import Payload, Summary, diagnostics
 from ctxlean.summarize.common import (
     BY_CONTENT,
@@ -19,13 +20,13 @@ from ctxlean.summarize.common import (
 )
 from ctxlean.summarize.text import head_tail, split_lines
 
-PROGRAM = re.compile(r"cargo\s+(?:\+\S+\s+)?(?:test|t|nextest)\b")
-CONTENT = re.compile(r"^running \d+ tests?$|^test \S+ \.\.\. (?:ok|FAILED|ignored)$", re.M)
+PROGRAM = lazy(r"cargo\s+(?:\+\S+\s+)?(?:test|t|nextest)\b")
+CONTENT = lazy(r"^running \d+ tests?$|^test \S+ \.\.\. (?:ok|FAILED|ignored)$", re.M)
 CONTENT_WORDS = ("running ", "test ")
-RESULT = re.compile(r"^test result: (ok|FAILED)\. (\d+) passed; (\d+) failed;[^\n]*$", re.M)
-TEST = re.compile(r"^test (\S+) \.\.\. (ok|FAILED|ignored)\b", re.M)
-PANIC = re.compile(r"^thread '([^'\n]+)'(?: \(\d+\))? panicked at ([^\n]*?):?\n([^\n]*)$", re.M)
-RERUN = re.compile(r"^error: (?:test failed|\d+ targets? failed)[^\n]*$", re.M)
+RESULT = lazy(r"^test result: (ok|FAILED)\. (\d+) passed; (\d+) failed;[^\n]*$", re.M)
+TEST = lazy(r"^test (\S+) \.\.\. (ok|FAILED|ignored)\b", re.M)
+PANIC = lazy(r"^thread '([^'\n]+)'(?: \(\d+\))? panicked at ([^\n]*?):?\n([^\n]*)$", re.M)
+RERUN = lazy(r"^error: (?:test failed|\d+ targets? failed)[^\n]*$", re.M)
 
 
 def is_cargo_tests(payload: Payload) -> int:

@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable
 from functools import lru_cache
 
+from ctxlean.lazy_re import lazy
 from ctxlean.tokens import BYTES_PER_TOKEN, estimate_tokens, truncate_to_tokens
 
 # What a detector returns: 0 (not this kind), BY_CONTENT (the head or tail looks like it), or BY_NAME (the
@@ -173,7 +174,7 @@ def line_at(text: str, start: int) -> str:
     return text[start:] if end < 0 else text[start:end]
 
 
-EXIT_STATUS = re.compile(
+EXIT_STATUS = lazy(
     r"^.*\b(?:exit(?:ed)? (?:code|status)|exit_code|returned non-zero exit status|Process finished with exit code)"
     r"\b[^\n]*\d[^\n]*$|^make(?:\[\d+\])?: \*\*\* [^\n]*$",
     re.M | re.I)
@@ -267,14 +268,14 @@ def clamp(body: str, budget_tokens: int) -> str:
     return cut + "\n" + CUT_MARK
 
 
-SEGMENT_SPLIT = re.compile(r"&&|\|\||[;|&()\n`]|\$\(")
-WRAPPERS = re.compile(
+SEGMENT_SPLIT = lazy(r"&&|\|\||[;|&()\n`]|\$\(")
+WRAPPERS = lazy(
     r"^(?:\w+=\S*\s+|sudo\s+|time\s+|nice\s+|env\s+|command\s+|exec\s+|timeout\s+(?:-\S+\s+)*\S+\s+|"
     r"(?:uv|poetry|pipenv|pdm|hatch|rye)\s+run\s+|npx\s+|pnpm\s+(?:exec\s+)?|yarn\s+|bunx\s+|"
     r"(?:\S*/)?python[\d.]*\s+-m\s+)+")
 
 
-LEADING_DIR = re.compile(r"^[^\s/]*/\S*?(?=[^/\s]+(?:\s|$))")
+LEADING_DIR = lazy(r"^[^\s/]*/\S*?(?=[^/\s]+(?:\s|$))")
 
 
 @lru_cache(maxsize=16)

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass
 
+from ctxlean.lazy_re import lazy
 from ctxlean.summarize import Payload, Summary
 from ctxlean.summarize.common import (
     BY_CONTENT,
@@ -26,55 +26,54 @@ from ctxlean.summarize.common import (
     plural,
     runs,
 )
-from ctxlean.summarize.text import head_tail, iter_notable, split_lines
+from ctxlean.summarize.text import head_tail, serious_lines, split_lines
+from ctxlean.values import Value
 
-GNU = re.compile(  # gcc, clang, mypy, many linters: file:line[:col]: severity[code]: message
+GNU = lazy(  # gcc, clang, mypy, many linters: file:line[:col]: severity[code]: message
     r"^(?P<file>[^\s:][^:\n]*?):(?P<line>\d+):(?:(?P<col>\d+):)? (?P<sev>fatal error|error|warning|note|remark)"
     r"(?:\[(?P<code>[^\]\n]+)\])?: (?P<msg>[^\n]*)$", re.M)
 GNU_SEVERITIES = (": error", ": warning", ": note", ": fatal error", ": remark")  # a GNU line holds one
-RUFF = re.compile(
+RUFF = lazy(
     r"^(?P<file>[^\s:][^:\n]*?):(?P<line>\d+):(?P<col>\d+): (?P<code>[A-Z]{1,4}\d{1,4}) (?P<msg>[^\n]*)$", re.M)
-TSC = re.compile(
+TSC = lazy(
     r"^(?P<file>[^\s(][^(\n]*?)\((?P<line>\d+),(?P<col>\d+)\): (?P<sev>error|warning) (?P<code>TS\d+): "
     r"(?P<msg>[^\n]*)$|^(?P<file2>\S+?):(?P<line2>\d+):(?P<col2>\d+) - (?P<sev2>error|warning) "
     r"(?P<code2>TS\d+): (?P<msg2>[^\n]*)$", re.M)
-RUFF_HINT = re.compile(r":\d+:\d+: [A-Z]{1,4}\d")  # starts with a literal: a fast pre-check for RUFF
-TRAILING_CODE = re.compile(r"\[([-\w=]+)\]\s*$")
-ARROW = re.compile(r"^ *--> (?P<file>[^\n:]+):(?P<line>\d+):(?P<col>\d+)\s*$", re.M)
-ARROW_HEADER = re.compile(  # rustc's `error[E0308]: msg` or ruff's full format `F401 [*] msg`
+RUFF_HINT = lazy(r":\d+:\d+: [A-Z]{1,4}\d")  # starts with a literal: a fast pre-check for RUFF
+TRAILING_CODE = lazy(r"\[([-\w=]+)\]\s*$")
+ARROW = lazy(r"^ *--> (?P<file>[^\n:]+):(?P<line>\d+):(?P<col>\d+)\s*$", re.M)
+ARROW_HEADER = lazy(  # rustc's `error[E0308]: msg` or ruff's full format `F401 [*] msg`
     r"^(?:(?P<sev>error|warning)(?:\[(?P<code>\w+)\])?|(?P<rcode>[A-Z]{1,4}\d{1,4})(?: \[\*\])?):? "
     r"(?P<msg>[^\n]*)$", re.M)
 TOTALS_WORDS = (  # every line TOTALS matches holds one of these: TOTALS is tried on those lines only
     "Found ", "Success:", "All checks", "generated", "could not compile", "aborting", "collect2", "make", "fix",
     "ninja", "Finished")
-TOTALS = re.compile(
+TOTALS = lazy(
     r"^(?:Found \d+ errors? in [^\n]*|Found \d+ errors?\.?[^\n]*|Success: no issues found[^\n]*|All checks passed!|"
     r"\d+ (?:errors?|warnings?)(?: and \d+ warnings?)? generated\.|error: could not compile [^\n]*|"
     r"error: aborting due to [^\n]*|warning: [^\n]* generated \d+ warnings?[^\n]*|collect2: error: [^\n]*|"
     r"make(?:\[\d+\])?: \*\*\* [^\n]*|\[\*\] \d+ fix[^\n]*|ninja: build stopped[^\n]*|"
     r"Finished [^\n]*(?:target|profile)[^\n]*)$", re.M)
-OTHER_ERROR_WORDS = ("error", "Error", "ERROR", "undefined reference", "cannot find", "No such file")
 
 PROGRAMS = (
-    ("mypy", re.compile(r"(?:mypy|dmypy)\b")),
-    ("ruff", re.compile(r"ruff\b")),
-    ("tsc", re.compile(r"(?:tsc|vue-tsc)\b")),
-    ("rustc", re.compile(r"(?:cargo\s+(?:build|check|clippy|b|c|rustc|run)|rustc)\b")),
-    ("compiler", re.compile(r"(?:gcc|g\+\+|cc|c\+\+|clang|clang\+\+|clang-\d+|cl|tcc)\b")),
+    ("mypy", lazy(r"(?:mypy|dmypy)\b")),
+    ("ruff", lazy(r"ruff\b")),
+    ("tsc", lazy(r"(?:tsc|vue-tsc)\b")),
+    ("rustc", lazy(r"(?:cargo\s+(?:build|check|clippy|b|c|rustc|run)|rustc)\b")),
+    ("compiler", lazy(r"(?:gcc|g\+\+|cc|c\+\+|clang|clang\+\+|clang-\d+|cl|tcc)\b")),
 )
 SEVERITY_RANK = {"fatal error": 0, "error": 0, "warning": 1, "note": 2, "remark": 2, "help": 2}
 
 
-@dataclass(frozen=True)
-class Diagnostic:
-    file: str
-    line: int
-    col: str
-    severity: str
-    code: str
-    message: str
-    at: int  # payload line number
-    text: str  # how the summary shows it
+class Diagnostic(Value):
+    __slots__ = ("file", "line", "col", "severity", "code", "message", "at", "text")
+
+    def __init__(self, file: str, line: int, col: str, severity: str, code: str, message: str, at: int,
+                 text: str):
+        self.file, self.line, self.col, self.severity, self.code = file, line, col, severity, code
+        self.message = message
+        self.at = at  # payload line number
+        self.text = text  # how the summary shows it
 
     @property
     def rank(self) -> int:
@@ -187,7 +186,7 @@ def summarize_diagnostics(payload: Payload, budget_tokens: int) -> Summary:
     description = f"{tool}: " + (totals[-1][1].group(0) if totals else parsed)
 
     taken = {d.at for d in diagnostics} | {n for n, _ in totals}
-    others = [(n, line) for n, line in iter_notable(text, OTHER_ERROR_WORDS)
+    others = [(n, line) for n, line in serious_lines(text)
               if n not in taken and n - 1 not in taken and not line.startswith(" ")][:400]
     more_note = f"... {{n}} more diagnostics ({grep_hint(_grep_pattern(tool))})"
     reserve = nbytes(more_note) + 8 + (min(300, body.room() // 6) if others else 0)

@@ -1,9 +1,11 @@
-"""git log: how many commits, the date range, authors with counts, the newest and the oldest commits."""
+"""git log: how many commits, the date range, authors with counts, the newest and the oldest commits; with
+patches (git log -p), the changed lines too (summarize.diff)."""
 
 from __future__ import annotations
 
 import re
 
+from ctxlean.lazy_re import lazy
 from ctxlean.summarize import Payload, Summary
 from ctxlean.summarize.common import (
     BY_CONTENT,
@@ -17,12 +19,12 @@ from ctxlean.summarize.common import (
     plural,
     runs,
 )
-from ctxlean.summarize.diff import COMMIT, files_of
+from ctxlean.summarize.diff import COMMIT, changes, files_of
 
-PROGRAM = re.compile(r"git\s+(?:-C\s+\S+\s+)?(?:log|reflog|shortlog|whatchanged)\b")
-ONELINE = re.compile(r"^(?:[*|\\/ ]+)?([0-9a-f]{7,40}) ([^\n]*)$", re.M)
-AUTHOR = re.compile(r"^Author:\s*([^<\n]*?)\s*(?:<[^>\n]*>)?\s*$", re.M)
-DATE = re.compile(r"^(?:Author)?Date:\s*([^\n]*?)\s*$", re.M)
+PROGRAM = lazy(r"git\s+(?:-C\s+\S+\s+)?(?:log|reflog|shortlog|whatchanged)\b")
+ONELINE = lazy(r"^(?:[*|\\/ ]+)?([0-9a-f]{7,40}) ([^\n]*)$", re.M)
+AUTHOR = lazy(r"^Author:\s*([^<\n]*?)\s*(?:<[^>\n]*>)?\s*$", re.M)
+DATE = lazy(r"^(?:Author)?Date:\s*([^\n]*?)\s*$", re.M)
 
 
 def is_git_log(payload: Payload) -> int:
@@ -52,17 +54,19 @@ def summarize_git_log(payload: Payload, budget_tokens: int) -> Summary:
                   + (" ..." if len(ranked) > 8 else ""), 300))
     if merges:
         body.add(f"merge commits: {merges:,}")
-    if "\ndiff --git " in text:
-        files = files_of(text)
-        body.add(f"patches: {plural(len(files), 'file diff')}, +{sum(f['added'] for f in files):,} "
-                 f"-{sum(f['removed'] for f in files):,} lines")
+    patches = "\ndiff --git " in text
     rows = []
     for line_no, m in commits:
         rows.append(clip(f"  L{line_no} {m.group(1)[:10]} {_subject(text, m.end())}", 140))
     body.add("commits, newest first:")
-    _newest_and_oldest(body, rows, "  ... {n} more (" + grep_hint("^commit ") + ")")
+    # with patches (git log -p) the changed lines are what the model came for: the commits get a third
+    commit_room = body.room() * 2 // 3 if patches else 0
+    _newest_and_oldest(body, rows, "  ... {n} more (" + grep_hint("^commit ") + ")", reserve=commit_room)
+    if patches:
+        changes(body, text, files_of(text))
     first = commits[0][0]
-    return Summary("git-log", body.text(), top, f'lines="{first}-{first + 40}"')
+    hint = grep_hint(r"^(commit |diff --git|@@ )") if patches else f'lines="{first}-{first + 40}"'
+    return Summary("git-log", body.text(), top, hint)
 
 
 def _subject(text: str, start: int) -> str:
@@ -87,11 +91,11 @@ def _oneline(payload: Payload, budget_tokens: int) -> Summary:
     return Summary("git-log", body.text(), top, f'lines="1-{min(len(rows), 200)}"')
 
 
-def _newest_and_oldest(body: Body, rows: list[str], more: str) -> None:
-    """As many rows from the top as fit, then always the last (the oldest commit)."""
+def _newest_and_oldest(body: Body, rows: list[str], more: str, reserve: int = 0) -> None:
+    """As many rows from the top as fit (leaving `reserve` bytes), then always the last (the oldest)."""
     if len(rows) <= 2:
-        body.add_all(rows)
+        body.add_all(rows, reserve=reserve)
         return
     oldest = "  oldest: " + rows[-1].strip()
-    body.add_all(rows[:-1], more=more, reserve=len(oldest.encode("utf-8", "surrogatepass")) + 1)
+    body.add_all(rows[:-1], more=more, reserve=len(oldest.encode("utf-8", "surrogatepass")) + 1 + reserve)
     body.add(oldest)

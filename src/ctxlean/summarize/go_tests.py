@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from ctxlean.lazy_re import lazy
 from ctxlean.summarize import Payload, Summary
 from ctxlean.summarize.common import (
     BY_CONTENT,
@@ -20,14 +21,14 @@ from ctxlean.summarize.common import (
 )
 from ctxlean.summarize.text import head_tail, split_lines
 
-PROGRAM = re.compile(r"go[ \t]+(?:test|vet)\b|gotestsum\b")
-CONTENT = re.compile(
+PROGRAM = lazy(r"go[ \t]+(?:test|vet)\b|gotestsum\b")
+CONTENT = lazy(
     r"^=== RUN[ \t]+Test|^--- (?:FAIL|PASS|SKIP): Test|^(?:ok|FAIL)[ \t]+\S+[ \t]+(?:[\d.]+s|\(cached\))", re.M)
 CONTENT_WORDS = ("=== RUN", "--- ", "ok  ", "FAIL")
-PACKAGE = re.compile(r"^(ok|FAIL|\?)[ \t]+(\S+)[ \t]+([^\n]*)$", re.M)
-TEST = re.compile(r"^( *)--- (FAIL|PASS|SKIP): (\S+) \(([\d.]+)s\)$", re.M)
-PANIC = re.compile(r"^panic: [^\n]*$", re.M)
-BUILD_ERROR = re.compile(r"^(?:\./)?[^\s:]+\.go:\d+:\d+: [^\n]*$", re.M)
+PACKAGE = lazy(r"^(ok|FAIL|\?)[ \t]+(\S+)[ \t]+([^\n]*)$", re.M)
+TEST = lazy(r"^( *)--- (FAIL|PASS|SKIP): (\S+) \(([\d.]+)s\)$", re.M)
+PANIC = lazy(r"^panic: [^\n]*$", re.M)
+BUILD_ERROR = lazy(r"^(?:\./)?[^\s:]+\.go:\d+:\d+: [^\n]*$", re.M)
 
 
 def is_go_tests(payload: Payload) -> int:

@@ -5,18 +5,19 @@ from __future__ import annotations
 import re
 from collections import Counter
 
+from ctxlean.lazy_re import lazy
 from ctxlean.summarize import Payload, Summary
 from ctxlean.summarize.common import BY_CONTENT, BY_NAME, Body, clip, grep_hint, head, mostly, plural, runs
 from ctxlean.summarize.listing import common_dir
 from ctxlean.summarize.text import split_lines
 
-PROGRAM = re.compile(r"(?:grep|egrep|fgrep|rg|ag|ack|git\s+grep)\b")
-MATCH = re.compile(r"^([^\n:]+?)[:-](\d+)[:-]", re.M)  # path:line: (a match) or path-line- (context)
-HIT = re.compile(r"^([^\n:]+?):(\d+):([^\n]*)$", re.M)
-PATH_HIT = re.compile(r"[^\s:]*[./][^\s:]*:\d+[:-]")  # content detection: a path-like name, not a timestamp
-NUMBERED = re.compile(r"^()(\d+):([^\n]*)$", re.M)  # grep -n on a single file: no path
-NUMBERED_ANY = re.compile(r"^\d+[:-]")  # ... its matches ("N:") and context lines (-A/-B/-C: "N-")
-UNNUMBERED = re.compile(r"^([^\s:][^\n:]*\.\w+)():([^\n]*)$", re.M)  # grep -r without -n
+PROGRAM = lazy(r"(?:grep|egrep|fgrep|rg|ag|ack|git\s+grep)\b")
+MATCH = lazy(r"^([^\n:]+?)[:-](\d+)[:-]", re.M)  # path:line: (a match) or path-line- (context)
+HIT = lazy(r"^([^\n:]+?):(\d+):([^\n]*)$", re.M)
+PATH_HIT = lazy(r"[^\s:]*[./][^\s:]*:\d+[:-]")  # content detection: a path-like name, not a timestamp
+NUMBERED = lazy(r"^()(\d+):([^\n]*)$", re.M)  # grep -n on a single file: no path
+NUMBERED_ANY = lazy(r"^\d+[:-]")  # ... its matches ("N:") and context lines (-A/-B/-C: "N-")
+UNNUMBERED = lazy(r"^([^\s:][^\n:]*\.\w+)():([^\n]*)$", re.M)  # grep -r without -n
 
 
 def is_grep(payload: Payload) -> int:

@@ -5,18 +5,19 @@ from __future__ import annotations
 import html
 import re
 
+from ctxlean.lazy_re import lazy
 from ctxlean.summarize import Payload, Summary
 from ctxlean.summarize.common import BY_CONTENT, BY_NAME, Body, LineIndex, clip, grep_hint, head, lines_hint
 
-START = re.compile(r"\s*(?:<!--.*?-->\s*)*(?:<!doctype html|<html\b|<head\b|<body\b)", re.I | re.S)
-TITLE = re.compile(r"<title\b[^>]*>(.*?)</title\s*>", re.I | re.S)
-DESCRIPTION = re.compile(r"<meta\s[^>]*name=[\"']description[\"'][^>]*content=[\"']([^\"']*)", re.I)
-HEADING = re.compile(r"<h([1-6])\b[^>]*>(.*?)</h\1\s*>", re.I | re.S)
-TAG = re.compile(r"<[^>]*>")
-HIDDEN = re.compile(r"<(script|style|noscript|template|svg|nav|header|footer)\b.*?</\1\s*>", re.I | re.S)
-MAIN = (re.compile(r"<main\b[^>]*>(.*?)</main\s*>", re.I | re.S),
-        re.compile(r"<article\b[^>]*>(.*?)</article\s*>", re.I | re.S),
-        re.compile(r"<body\b[^>]*>", re.I))
+START = lazy(r"\s*(?:<!--.*?-->\s*)*(?:<!doctype html|<html\b|<head\b|<body\b)", re.I | re.S)
+TITLE = lazy(r"<title\b[^>]*>(.*?)</title\s*>", re.I | re.S)
+DESCRIPTION = lazy(r"<meta\s[^>]*name=[\"']description[\"'][^>]*content=[\"']([^\"']*)", re.I)
+HEADING = lazy(r"<h([1-6])\b[^>]*>(.*?)</h\1\s*>", re.I | re.S)
+TAG = lazy(r"<[^>]*>")
+HIDDEN = lazy(r"<(script|style|noscript|template|svg|nav|header|footer)\b.*?</\1\s*>", re.I | re.S)
+MAIN = (lazy(r"<main\b[^>]*>(.*?)</main\s*>", re.I | re.S),
+        lazy(r"<article\b[^>]*>(.*?)</article\s*>", re.I | re.S),
+        lazy(r"<body\b[^>]*>", re.I))
 MAIN_SCAN_CHARS = 400_000  # the main text is searched in the page's first 400 KB
 MAIN_TEXT_CHARS = 32_000  # and read from its first 32 KB: the summary shows about 1 KB of it
 

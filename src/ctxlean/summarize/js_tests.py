@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from ctxlean.lazy_re import lazy
 from ctxlean.summarize import Payload, Summary
 from ctxlean.summarize.common import (
     BY_CONTENT,
@@ -22,26 +23,26 @@ from ctxlean.summarize.common import (
 )
 from ctxlean.summarize.text import head_tail, split_lines
 
-PROGRAM = re.compile(r"(?:jest|vitest|mocha|ava|tap)\b|node[ \t]+(?:\S+[ \t]+)*--test\b|(?:npm|pnpm|yarn|bun)[ \t]+"
+PROGRAM = lazy(r"(?:jest|vitest|mocha|ava|tap)\b|node[ \t]+(?:\S+[ \t]+)*--test\b|(?:npm|pnpm|yarn|bun)[ \t]+"
                      r"(?:run[ \t]+)?test\b")
 CONTENT_WORDS = ("PASS", "FAIL", "✓", "✗", "×", "❯", "Test", "# tests", "# pass", "# fail", "TAP version", "ℹ ")
-CONTENT = re.compile(
+CONTENT = lazy(
     r"^[ \t]*(?:PASS|FAIL)[ \t]+\S+\.(?:[cm]?[jt]sx?)\b|^[ \t]*(?:✓|✗|×|❯)[ \t]+\S+\.(?:test|spec)\.[cm]?[jt]sx?|"
     r"^(?:Test Suites|Tests):[ \t]+\d+|^[ \t]*Test Files[ \t]+\d+|^# (?:tests|pass|fail) \d+$|^TAP version \d+$", re.M)
-RESULT = re.compile(
+RESULT = lazy(
     r"^(?:Test Suites|Tests|Snapshots):[^\n]*$|^ *(?:Test Files|Tests) {2,}\d[^\n]*$|^# (?:tests|suites|pass|fail|"
     r"cancelled|skipped|todo) \d+$|^ℹ (?:tests|pass|fail|skipped) \d+$", re.M)
-FAIL_SUITE = re.compile(r"^[ \t]*FAIL[ \t]+(\S+)(?: > ([^\n]*))?$", re.M)
-JEST_BULLET = re.compile(r"^ {2}● (?!Console$)([^\n]+)$", re.M)
-VITEST_CROSS = re.compile(r"^[ \t]+(?:×|✗|✖) ([^\n]+?)(?: \d+(?:\.\d+)?m?s)?$", re.M)
-TAP_NOT_OK = re.compile(r"^[ \t]*not ok \d+ - ([^\n]+)$", re.M)
-SPEC_CROSS = re.compile(r"^✖ (?!failing tests:)([^\n]+?)(?: \([\d.]+m?s\))?$", re.M)  # node --test spec reporter
+FAIL_SUITE = lazy(r"^[ \t]*FAIL[ \t]+(\S+)(?: > ([^\n]*))?$", re.M)
+JEST_BULLET = lazy(r"^ {2}● (?!Console$)([^\n]+)$", re.M)
+VITEST_CROSS = lazy(r"^[ \t]+(?:×|✗|✖) ([^\n]+?)(?: \d+(?:\.\d+)?m?s)?$", re.M)
+TAP_NOT_OK = lazy(r"^[ \t]*not ok \d+ - ([^\n]+)$", re.M)
+SPEC_CROSS = lazy(r"^✖ (?!failing tests:)([^\n]+?)(?: \([\d.]+m?s\))?$", re.M)  # node --test spec reporter
 # The literal every line a failure pattern matches holds: each pattern is tried on those lines only.
 FAILURE_LITERALS = {JEST_BULLET: ("  ● ",), FAIL_SUITE: ("FAIL",), VITEST_CROSS: ("×", "✗", "✖"),
                     TAP_NOT_OK: ("not ok ",), SPEC_CROSS: ("✖ ",)}
-ERROR_LINE = re.compile(
+ERROR_LINE = lazy(
     r"^[ \t]*(?:expect\(|Expected|Received|\w*Error\b|→ |error: )[^\n]*$", re.M)
-AT_FRAME = re.compile(r"\(?((?:[^\s():]+/)?[^\s():/]+\.[cm]?[jt]sx?):(\d+):\d+\)?")
+AT_FRAME = lazy(r"\(?((?:[^\s():]+/)?[^\s():/]+\.[cm]?[jt]sx?):(\d+):\d+\)?")
 
 
 def is_js_tests(payload: Payload) -> int:

@@ -4,17 +4,17 @@ id/status/error fields, and a small sample."""
 from __future__ import annotations
 
 import json
-import re
 from collections import Counter
 
+from ctxlean.lazy_re import lazy
 from ctxlean.summarize import Payload, Summary
 from ctxlean.summarize.common import BY_CONTENT, BY_NAME, Body, clip, head, jsonpath_hint, lines_hint, nbytes, plural
 from ctxlean.summarize.text import summarize_text
 
-START = re.compile(r'\s*(?:\{\s*(?:"|\})|\[\s*(?:[\[{"\]]|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?\s*[,\]]|true\b|'
+START = lazy(r'\s*(?:\{\s*(?:"|\})|\[\s*(?:[\[{"\]]|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?\s*[,\]]|true\b|'
                    r'false\b|null\b))')
-JSONL_LINE = re.compile(r"\{[^\n]*\}\s*$")
-IDENTIFIER = re.compile(r"[A-Za-z_]\w*")  # a key a JSONPath can name as .key
+JSONL_LINE = lazy(r"\{[^\n]*\}\s*$")
+IDENTIFIER = lazy(r"[A-Za-z_]\w*")  # a key a JSONPath can name as .key
 # json.dumps with options builds a new encoder on every call: these two are built once
 KEY = json.JSONEncoder(ensure_ascii=False)
 COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str)

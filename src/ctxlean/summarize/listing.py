@@ -7,6 +7,7 @@ import os
 import re
 from collections import Counter
 
+from ctxlean.lazy_re import lazy
 from ctxlean.summarize import Payload, Summary
 from ctxlean.summarize.common import (
     BY_CONTENT,
@@ -22,11 +23,11 @@ from ctxlean.summarize.common import (
 )
 from ctxlean.summarize.text import split_lines
 
-PROGRAM = re.compile(r"(?:find|fd|fdfind|ls|tree|du|locate|exa|eza)\b|git\s+ls-files\b|rg\s+(?:-\S+\s+)*--files\b")
-PATH_LINE = re.compile(r"(?:\.{0,2}/)?[\w.@+~-]+(?:/[\w.@+~ ,()-]*)+")
-LS_LONG = re.compile(r"^[-dlcbps][rwxsStT-]{9}[@+.]?\s+\d+\s+\S+\s+\S+\s+(\d+)\s+\S+\s+\S+\s+\S+\s+(.+)$", re.M)
-SIZED = re.compile(r"^(\d+(?:\.\d+)?[KMGT]?)\s+(\S.*)$")
-SIZED_LINE = re.compile(r"^\d+(?:\.\d+)?[KMGT]?[ \t]+\S*/", re.M)
+PROGRAM = lazy(r"(?:find|fd|fdfind|ls|tree|du|locate|exa|eza)\b|git\s+ls-files\b|rg\s+(?:-\S+\s+)*--files\b")
+PATH_LINE = lazy(r"(?:\.{0,2}/)?[\w.@+~-]+(?:/[\w.@+~ ,()-]*)+")
+LS_LONG = lazy(r"^[-dlcbps][rwxsStT-]{9}[@+.]?\s+\d+\s+\S+\s+\S+\s+(\d+)\s+\S+\s+\S+\s+\S+\s+(.+)$", re.M)
+SIZED = lazy(r"^(\d+(?:\.\d+)?[KMGT]?)\s+(\S.*)$")
+SIZED_LINE = lazy(r"^\d+(?:\.\d+)?[KMGT]?[ \t]+\S*/", re.M)
 MAX_GROUPS = 40
 
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from ctxlean.summarize import Payload, Summary
+from ctxlean.lazy_re import lazy
+from ctxlean.summarize import Payload, Summary, forms
 from ctxlean.summarize.common import (
     BY_CONTENT,
     BY_NAME,
@@ -22,7 +23,7 @@ from ctxlean.summarize.common import (
     plural,
     runs,
 )
-from ctxlean.summarize.text import NOTABLE_GREP, NOTABLE_WORDS, iter_notable, split_lines
+from ctxlean.summarize.text import serious_lines, split_lines
 from ctxlean.summarize.traceback import python_trace
 
 LEVELS = r"(TRACE|DEBUG|INFO|NOTICE|WARN(?:ING)?|ERROR|ERR|FATAL|CRIT(?:ICAL)?|SEVERE|PANIC|EMERG|ALERT)\b"
@@ -32,24 +33,22 @@ SERIOUS = ("ERROR", "ERR", "FATAL", "CRIT", "CRITICAL", "SEVERE", "PANIC", "EMER
 # Where the level sits, learned from the head: the n-th whitespace-separated field, or a key=value / JSON
 # key. Each layout is (pattern for any level, pattern for ERROR-like levels only). The any-level patterns
 # run over "\n" + text (see _levels): a field-position one starts with "\n" where it means "line start".
-LAYOUTS = [(re.compile(r"level=\"?(\w+)", re.M),
-            re.compile(r"level=\"?(?i:(error|err|fatal|crit|critical|panic|emerg|alert))\b", re.M)),
-           (re.compile(r"\"(?:level|severity|lvl)\": ?\"(\w+)\"", re.M),
-            re.compile(r"\"(?:level|severity|lvl)\": ?\"(?i:(error|err|fatal|crit|critical|panic|emerg|alert))\"",
+LAYOUTS = [(lazy(r"level=\"?(\w+)", re.M),
+            lazy(r"level=\"?(?i:(error|err|fatal|crit|critical|panic|emerg|alert))\b", re.M)),
+           (lazy(r"\"(?:level|severity|lvl)\": ?\"(\w+)\"", re.M),
+            lazy(r"\"(?:level|severity|lvl)\": ?\"(?i:(error|err|fatal|crit|critical|panic|emerg|alert))\"",
                        re.M))]
-LAYOUTS += [(re.compile(rf"\n(?:\S+\s+){{{k}}}[\[(<|]?" + LEVELS),
-             re.compile(rf"^(?:\S+\s+){{{k}}}[\[(<|]?" + SERIOUS_LEVELS, re.M)) for k in range(6)]
-ACCESS = re.compile(r'^\S+ \S+ \S+ \[[^\]\n]+\] "[^"\n]*" (\d)\d\d ', re.M)
-ACCESS_5XX = re.compile(r'\] "[^"\n]*" 5\d\d ')
-TIMESTAMP = re.compile(
+LAYOUTS += [(lazy(rf"\n(?:\S+\s+){{{k}}}[\[(<|]?" + LEVELS),
+             lazy(rf"^(?:\S+\s+){{{k}}}[\[(<|]?" + SERIOUS_LEVELS, re.M)) for k in range(6)]
+ACCESS = lazy(r'^\S+ \S+ \S+ \[[^\]\n]+\] "[^"\n]*" (\d)\d\d ', re.M)
+ACCESS_5XX = lazy(r'\] "[^"\n]*" 5\d\d ')
+TIMESTAMP = lazy(
     r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2})?|"
     r"\d{2}/\w{3}/\d{4}:\d{2}:\d{2}:\d{2}(?: [+-]\d{4})?|\b[A-Z][a-z]{2} [ \d]\d \d{2}:\d{2}:\d{2}\b")
-PROGRAM = re.compile(r"(?:journalctl|docker\s+(?:compose\s+)?logs|kubectl\s+logs|podman\s+logs|"
+PROGRAM = lazy(r"(?:journalctl|docker\s+(?:compose\s+)?logs|kubectl\s+logs|podman\s+logs|"
                      r"(?:cat|tail|head|less|zcat|grep)\s+(?:-\S+(?:\s+\d+)?\s+)*\S*(?:\.log\b|/var/log/))")
 # hex ids (request ids, hashes: "req-61228e88") as one token, then any other number
-VARIABLE = re.compile(r"0x[0-9a-f]+|\b(?=[0-9a-f]*\d)[0-9a-f]{6,}\b|\d+")
-# without a level field, these words mark the lines worth listing
-NOTABLE_WORDS = NOTABLE_WORDS + ("Out of memory", "oom-kill", "Failed password", "refused", "timed out", "timeout")
+VARIABLE = lazy(r"0x[0-9a-f]+|\b(?=[0-9a-f]*\d)[0-9a-f]{6,}\b|\d+")
 
 
 def is_log(payload: Payload) -> int:
@@ -104,8 +103,8 @@ def summarize_log(payload: Payload, budget_tokens: int) -> Summary:
         serious = _lines_at(text, _serious_offsets(text, spellings, layout[1])) if spellings else []
         what, grep = "ERROR/FATAL-level lines", "|".join(sorted(spellings)) or "ERROR"
     else:
-        serious = list(iter_notable(text, NOTABLE_WORDS))
-        what, grep = "error-looking lines", NOTABLE_GREP
+        serious = serious_lines(text)
+        what, grep = "failure and error lines", forms.GREP[forms.ERROR]
     stamps = _span(text)
     span = f", {stamps[0]} .. {stamps[1]}" if stamps else ""
     if levels:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from ctxlean.lazy_re import lazy
 from ctxlean.summarize import Payload, Summary
 from ctxlean.summarize.common import (
     BY_CONTENT,
@@ -26,24 +27,24 @@ from ctxlean.summarize.text import head_tail, split_lines
 
 PYTEST_WORDS = ("test session starts", "collected ", "::", "%]", "FAILURES", "ERRORS", "short test summary")
 UNITTEST_WORDS = ("FAIL: ", "ERROR: ", "Ran ", " ... ")
-PYTEST_PROGRAM = re.compile(r"(?:pytest|py\.test|tox|nox)\b")
-PYTEST_CONTENT = re.compile(
+PYTEST_PROGRAM = lazy(r"(?:pytest|py\.test|tox|nox)\b")
+PYTEST_CONTENT = lazy(
     r"^=+ test session starts =+$|^collected \d+ items?|^[.FEsxX]+\s+\[\s*\d+%\]$|"
     r"^\S+::\S+ (?:PASSED|FAILED|ERROR|SKIPPED)|^=+ (?:FAILURES|ERRORS|short test summary info) =+$", re.M)
-RESULT = re.compile(  # pytest's closing line, with or without the ==== frame (-q)
+RESULT = lazy(  # pytest's closing line, with or without the ==== frame (-q)
     r"^=+ ((?:\d+ \w+|no tests ran)[^=\n]* in [\d.]+s[^=\n]*) =+\s*$|"
     r"^((?:\d+ (?:failed|passed|skipped|errors?|xfailed|xpassed|deselected|warnings?|rerun)(?:, )?)+"
     r" in [\d.]+s(?: \([\d:.]+\))?)\s*$", re.M)
-COUNT = re.compile(r"(\d+) (failed|passed|skipped|errors?|xfailed|xpassed|deselected|warnings?|rerun)")
+COUNT = lazy(r"(\d+) (failed|passed|skipped|errors?|xfailed|xpassed|deselected|warnings?|rerun)")
 # A test id is path::name, then parameters in brackets that may hold spaces ("test_slug[Q1 Report]").
 TEST_ID = r"[^\s\[]+(?:\[[^\n]*?\])?"
-SHORT = re.compile(rf"^(FAILED|ERROR) ({TEST_ID})(?: - ([^\n]*))?$", re.M)
-VERBOSE_FAIL = re.compile(rf"^(\S+::{TEST_ID}) (FAILED|ERROR)\b", re.M)
-SECTION_BANNER = re.compile(r"^=+ ([A-Za-z][^=\n]*?) =+\s*$", re.M)
-TEST_HEADER = re.compile(r"^_{3,} (.+?) _{3,}$", re.M)
-E_LINE = re.compile(r"^E +\S[^\n]*$", re.M)
-LOCATION = re.compile(r"^([^\s:][^\n:]*):(\d+): (?:in )?(\w+)$", re.M)  # --tb=long: ": Error"; short: ": in fn"
-INTERRUPTED = re.compile(r"^(?:!+ )?(Interrupted: [^\n!]*?)(?: !+)?$", re.M)
+SHORT = lazy(rf"^(FAILED|ERROR) ({TEST_ID})(?: - ([^\n]*))?$", re.M)
+VERBOSE_FAIL = lazy(rf"^(\S+::{TEST_ID}) (FAILED|ERROR)\b", re.M)
+SECTION_BANNER = lazy(r"^=+ ([A-Za-z][^=\n]*?) =+\s*$", re.M)
+TEST_HEADER = lazy(r"^_{3,} (.+?) _{3,}$", re.M)
+E_LINE = lazy(r"^E +\S[^\n]*$", re.M)
+LOCATION = lazy(r"^([^\s:][^\n:]*):(\d+): (?:in )?(\w+)$", re.M)  # --tb=long: ": Error"; short: ": in fn"
+INTERRUPTED = lazy(r"^(?:!+ )?(Interrupted: [^\n!]*?)(?: !+)?$", re.M)
 
 
 def is_pytest(payload: Payload) -> int:
@@ -61,6 +62,7 @@ def summarize_pytest(payload: Payload, budget_tokens: int) -> Summary:
     body = Body(budget_tokens)
     results = matches_on_lines(RESULT, text, lines_containing(text, (" in ",)))  # "... in 0.12s"
     short = matches_at_line_starts(SHORT, text, ("FAILED ", "ERROR "))
+    summary_lines = bool(short)  # the short test summary's lines, else the verbose run's
     if not short and "::" in text and (" FAILED" in text or " ERROR" in text):  # literals it needs: cheap
         short = matches_with_lines(VERBOSE_FAIL, text)
     failures = _failure_sections(text)
@@ -80,7 +82,7 @@ def summarize_pytest(payload: Payload, budget_tokens: int) -> Summary:
     for line_no, match in interrupted[-1:]:
         body.add(f"{match.group(1)} (L{line_no})")
 
-    if short and short[0][1].re is SHORT:
+    if summary_lines:
         names = [f"{m.group(1)} {m.group(2)}" + (f" - {m.group(3)}" if m.group(3) else "") for _, m in short]
     else:
         names = [f"{m.group(2)} {m.group(1)}" for _, m in short]
@@ -148,12 +150,12 @@ def _failure_sections(text: str) -> list[Failure]:
     return failures
 
 
-UNITTEST_PROGRAM = re.compile(r"unittest\b|(?:python\S*\s+)?\S*(?:manage|setup)\.py\s+test\b")
-UNITTEST_HEADER = re.compile(r"^(FAIL|ERROR|UNEXPECTED SUCCESS): (\S+) \(([^)\n]+)\)", re.M)
-UNITTEST_RAN = re.compile(r"^Ran (\d+) tests? in [\d.]+s\s*\n\s*\n?(OK|FAILED)\b([^\n]*)$", re.M)
-UNITTEST_CONTENT = re.compile(r"^(?:FAIL|ERROR): \w+ \(|^Ran \d+ tests? in |^\w+ \([\w.]+\) \.\.\. (?:ok|FAIL|ERROR)",
+UNITTEST_PROGRAM = lazy(r"unittest\b|(?:python\S*\s+)?\S*(?:manage|setup)\.py\s+test\b")
+UNITTEST_HEADER = lazy(r"^(FAIL|ERROR|UNEXPECTED SUCCESS): (\S+) \(([^)\n]+)\)", re.M)
+UNITTEST_RAN = lazy(r"^Ran (\d+) tests? in [\d.]+s\s*\n\s*\n?(OK|FAILED)\b([^\n]*)$", re.M)
+UNITTEST_CONTENT = lazy(r"^(?:FAIL|ERROR): \w+ \(|^Ran \d+ tests? in |^\w+ \([\w.]+\) \.\.\. (?:ok|FAIL|ERROR)",
                               re.M)
-SEPARATOR = re.compile(r"^(?:={40,}|-{40,})$", re.M)
+SEPARATOR = lazy(r"^(?:={40,}|-{40,})$", re.M)
 
 
 def is_unittest(payload: Payload) -> int:

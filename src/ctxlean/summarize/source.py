@@ -8,6 +8,7 @@ import os
 import re
 from functools import lru_cache
 
+from ctxlean.lazy_re import lazy
 from ctxlean.summarize import Payload, Summary
 from ctxlean.summarize.common import (
     BY_NAME,
@@ -20,63 +21,72 @@ from ctxlean.summarize.common import (
     nbytes,
     plural,
 )
+from ctxlean.tokens import estimate_tokens
 
 M = re.M
 LANGUAGES = {
     "Python": ((".py", ".pyi", ".pyw"), [
-        re.compile(r"^([ \t]*)(?:async[ \t]+)?(?:def|class)[ \t]+\w+[^\n]*", M)], r"^\s*(async\s+)?(def|class) "),
+        lazy(r"^([ \t]*)(?:async[ \t]+)?(?:def|class)[ \t]+\w+[^\n]*", M)], r"^\s*(async\s+)?(def|class) "),
     "JavaScript": ((".js", ".mjs", ".cjs", ".jsx", ".ts", ".tsx", ".mts", ".cts", ".vue", ".svelte"), [
-        re.compile(r"^([ \t]*)(?:export[ \t]+(?:default[ \t]+)?)?(?:declare[ \t]+)?(?:abstract[ \t]+)?(?:async[ \t]+)?"
+        lazy(r"^([ \t]*)(?:export[ \t]+(?:default[ \t]+)?)?(?:declare[ \t]+)?(?:abstract[ \t]+)?(?:async[ \t]+)?"
                    r"(?:function\*?|class|interface|enum|namespace|module)[ \t]+[\w$]+[^\n]*", M),
-        re.compile(r"^()(?:export[ \t]+)?(?:const|let|var|type)[ \t]+[\w$]+[^\n]*?(?:=>|function|=[ \t]*\{?$|"
+        lazy(r"^()(?:export[ \t]+)?(?:const|let|var|type)[ \t]+[\w$]+[^\n]*?(?:=>|function|=[ \t]*\{?$|"
                    r"=[ \t]*\(|\btype\b[^\n]*=)[^\n]*", M),
-        re.compile(r"^([ \t]+)(?:(?:public|private|protected|static|async|readonly|get|set|override)[ \t]+)*"
+        lazy(r"^([ \t]+)(?:(?:public|private|protected|static|async|readonly|get|set|override)[ \t]+)*"
                    r"(?!(?:if|for|while|switch|catch|return|function|with)\b)[\w$]+[ \t]*\([^\n;]*\)[ \t]*"
                    r"(?::[^\n{;]*)?\{[ \t]*$", M)],
         r"^\s*(export\s+)?(async\s+)?(function|class|interface|const|type)\b"),
-    "Go": ((".go",), [re.compile(r"^()(?:func|type)[ \t][^\n]*", M)], r"^(func|type) "),
+    "Go": ((".go",), [lazy(r"^()(?:func|type)[ \t][^\n]*", M)], r"^(func|type) "),
     "Rust": ((".rs",), [
-        re.compile(r"^([ \t]*)(?:pub(?:\([^)\n]*\))?[ \t]+)?(?:(?:async|const|unsafe|extern[ \t]+\"[^\"\n]*\")[ \t]+)*"
+        lazy(r"^([ \t]*)(?:pub(?:\([^)\n]*\))?[ \t]+)?(?:(?:async|const|unsafe|extern[ \t]+\"[^\"\n]*\")[ \t]+)*"
                    r"(?:fn|struct|enum|trait|impl|mod|type|union|macro_rules!)\b[^\n]*", M)],
         r"^\s*(pub\S*\s+)?(fn|struct|enum|trait|impl|mod) "),
     "JVM": ((".java", ".kt", ".kts", ".scala", ".groovy", ".cs", ".swift"), [
-        re.compile(r"^([ \t]*)(?:@\w+[ \t]+)*(?:(?:public|private|protected|internal|static|final|abstract|sealed|open|"
+        lazy(r"^([ \t]*)(?:@\w+[ \t]+)*(?:(?:public|private|protected|internal|static|final|abstract|sealed|open|"
                    r"data|partial|override|inline|suspend|fileprivate)[ \t]+)*(?:class|interface|enum|record|struct|"
                    r"object|trait|fun|func|def|protocol|extension)[ \t]+\w+[^\n]*", M),
-        re.compile(r"^([ \t]+)(?:(?:public|private|protected|static|final|abstract|synchronized|native|default|"
+        lazy(r"^([ \t]+)(?:(?:public|private|protected|static|final|abstract|synchronized|native|default|"
                    r"override|virtual|async|internal)[ \t]+)+[\w<>\[\], .?]+[ \t]+\w+[ \t]*\([^\n;]*$", M)],
         r"\b(class|interface|enum|fun|func|def|void|public|private|protected)\b"),
     "C/C++": ((".c", ".h", ".cc", ".cpp", ".cxx", ".hpp", ".hh", ".hxx", ".m", ".mm", ".cu"), [
-        re.compile(r"^()(?:typedef[ \t]+)?(?:struct|class|enum|union|namespace)[ \t]+\w+[^;\n]*$", M),
-        re.compile(r"^()(?!(?:if|for|while|switch|return|else|do|case|typedef)\b)[A-Za-z_][\w \t*&:<>,~]*?"
+        lazy(r"^()(?:typedef[ \t]+)?(?:struct|class|enum|union|namespace)[ \t]+\w+[^;\n]*$", M),
+        lazy(r"^()(?!(?:if|for|while|switch|return|else|do|case|typedef)\b)[A-Za-z_][\w \t*&:<>,~]*?"
                    r"[ \t*&]~?[A-Za-z_][\w:~]*[ \t]*\([^;\n]*(?:;[ \t]*)?$", M),
-        re.compile(r"^()#[ \t]*define[ \t]+\w+[^\n]*", M)],
+        lazy(r"^()#[ \t]*define[ \t]+\w+[^\n]*", M)],
         r"^\w[^;]*\(|^(struct|class|enum|#define)"),
-    "Ruby": ((".rb", ".rake"), [re.compile(r"^([ \t]*)(?:def|class|module)[ \t]+[^\n]*", M)],
+    "Ruby": ((".rb", ".rake"), [lazy(r"^([ \t]*)(?:def|class|module)[ \t]+[^\n]*", M)],
              r"^\s*(def|class|module) "),
-    "PHP": ((".php",), [re.compile(r"^([ \t]*)(?:(?:public|private|protected|static|abstract|final)[ \t]+)*"
+    "Elixir": ((".ex", ".exs"), [lazy(r"^([ \t]*)(?:defmodule|defp?|defmacrop?|defstruct|defprotocol|"
+                                            r"defimpl|describe|test)[ \t(][^\n]*", M)],
+               r"^\s*(defmodule|defp?|describe|test) "),
+    "PHP": ((".php",), [lazy(r"^([ \t]*)(?:(?:public|private|protected|static|abstract|final)[ \t]+)*"
                                    r"(?:function|class|interface|trait|enum)[ \t]+\w+[^\n]*", M)],
             r"\b(function|class|interface|trait)\s"),
     "Shell": ((".sh", ".bash", ".zsh", ".ksh"), [
-        re.compile(r"^([ \t]*)(?:function[ \t]+[\w:.-]+|[\w:.-]+[ \t]*\(\))[^\n]*", M)],
+        lazy(r"^([ \t]*)(?:function[ \t]+[\w:.-]+|[\w:.-]+[ \t]*\(\))[^\n]*", M)],
         r"^\s*(function\s+)?[\w:.-]+\s*\(\)"),
-    "Lua": ((".lua",), [re.compile(r"^([ \t]*)(?:local[ \t]+)?function[ \t]+[\w.:]+[^\n]*", M)], r"function "),
-    "Markdown": ((".md", ".markdown", ".mdx"), [re.compile(r"^(#{1,6})[ \t]+[^\n]+", M)], r"^#{1,6} "),
-    "TOML/INI": ((".toml", ".ini", ".cfg", ".conf", ".properties"), [re.compile(r"^()\[[^\]\n]+\][^\n]*", M)],
+    "Lua": ((".lua",), [lazy(r"^([ \t]*)(?:local[ \t]+)?function[ \t]+[\w.:]+[^\n]*", M)], r"function "),
+    "Markdown": ((".md", ".markdown", ".mdx"), [lazy(r"^(#{1,6})[ \t]+[^\n]+", M)], r"^#{1,6} "),
+    "TOML/INI": ((".toml", ".ini", ".cfg", ".conf", ".properties"), [lazy(r"^()\[[^\]\n]+\][^\n]*", M)],
                  r"^\["),
-    "YAML": ((".yaml", ".yml"), [re.compile(r"^()[A-Za-z_\"'][^:\n#]*:(?:[ \t][^\n]*)?$", M)], r"^[A-Za-z_]"),
+    "YAML": ((".yaml", ".yml"), [lazy(r"^()[A-Za-z_\"'][^:\n#]*:(?:[ \t][^\n]*)?$", M)], r"^[A-Za-z_]"),
 }
 EXTENSIONS = {ext: name for name, (exts, _, _) in LANGUAGES.items() for ext in exts}
-VIEWER = re.compile(r"^\s*(?:cat|head|tail|less|more|bat|nl|sed[ \t]+-n[ \t]+\S+)(?:[ \t]+-\S+)*[ \t]+([^\s|;&>]+)")
-FENCE = re.compile(r"^[ \t]*(?:```|~~~)", M)
+FENCE = lazy(r"^[ \t]*(?:```|~~~)", M)
+# A qualified name: two or more identifiers joined by dots (a file name like `setup.py` is one too).
+QUALIFIED = lazy(r"(?<![\w.])[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+")
+OUTLINE_SHARE = 0.65  # of the budget for the outline when the file uses qualified names
+NAMES_SAMPLE = 1 << 20
 
 
 def path_of(payload: Payload) -> str:
     """The file the payload is the content of: the Read call's file_path, or what `cat FILE` printed."""
+    from ctxlean.read_policy import shown_file
+
     if payload.file_path:
         return payload.file_path
-    viewer = VIEWER.match(payload.command)
-    return viewer.group(1) if viewer and "|" not in payload.command else ""
+    shown = shown_file(payload.command) if payload.command else None
+    return shown[0] if shown else ""
 
 
 def language_of(payload: Payload) -> str | None:
@@ -102,14 +112,61 @@ def summarize_source(payload: Payload, budget_tokens: int) -> Summary:
     if not items:
         fallback = summarize_text(payload, budget_tokens)
         return Summary("source", fallback.body, top, fallback.hint)
+    names = names_used(text)
+    outline_tokens = budget_tokens if not names else int(budget_tokens * OUTLINE_SHARE)
+    body, hint = _outline_body(items, top, what, language, grep_defs, outline_tokens)
+    if names:
+        shown = body.text()
+        rest = _names_lines([n for n in names if n not in shown], budget_tokens - estimate_tokens(shown) - 1)
+        if rest:
+            return Summary("source", shown + "\n" + rest, top, hint)
+    return Summary("source", body.text(), top, hint)
+
+
+def _names_lines(names: list[str], budget_tokens: int, width: int = 150) -> str:
+    """"names used:" and the names in lines of about width characters, as many as fit, most used first."""
+    body = Body(budget_tokens)
+    more = "  ... {n} more"
+    if not names or not body.add(f"names used ({len(names):,}), most used first:", nbytes(more) + 8):
+        return ""
+    line, shown = "  ", 0
+    for name in names:
+        piece = name if line == "  " else ", " + name
+        if len(line) + len(piece) > width:
+            if not body.add(line, nbytes(more) + 8):
+                line = "  "
+                break
+            line, piece = "  ", name
+        line += piece
+        shown += 1
+    if line.strip() and not body.add(line, nbytes(more) + 8):
+        shown -= line.count(", ") + 1
+    if shown < len(names):
+        body.add(more.replace("{n}", f"{len(names) - shown:,}"))
+    return body.text() if len(body.lines) > 1 else ""
+
+
+def names_used(text: str) -> list[str]:
+    """The qualified names the file uses (`np.hstack`, `self.value.__name__`, `agent.GetByAgentType`),
+    most used first (then in order of first use): what code that edits or calls into it will name."""
+    counts: dict[str, int] = {}
+    for name in QUALIFIED.findall(text[:NAMES_SAMPLE]):
+        counts[name] = counts.get(name, 0) + 1
+    return sorted(counts, key=lambda n: -counts[n])
+
+
+def _outline_body(items: list, top: str, what: str, language: str, grep_defs: str, budget_tokens: int
+                  ) -> tuple[Body, str]:
+    """The definitions (or headings) with their line numbers, as many as budget_tokens hold; and the hint."""
     body = Body(budget_tokens)
     body.add(clip(top, 200))
     more = "  ... {n} more (" + grep_hint(grep_defs) + ")"
     full = [clip(f"  L{n}{'  ' * (depth + 1)}{line.strip()}", 140) for n, depth, line in items]
     if sum(nbytes(row) + 1 for row in full) <= body.room():
         body.add_all(full)
-        return Summary("source", body.text(), top, lines_hint(1, 200))
-    tops = [i for i, item in enumerate(items) if item[1] == 0]
+        return body, lines_hint(1, 200)
+    shallowest = min(item[1] for item in items)  # a Markdown file may start at ## (depth 1)
+    tops = [i for i, item in enumerate(items) if item[1] == shallowest]
     signatures = [clip(f"  L{items[i][0]} {items[i][2].strip()}", 100) for i in tops]
     if sum(nbytes(row) + 1 for row in signatures) <= body.room() * 0.8:
         _signatures_and_members(body, items, tops, signatures)
@@ -121,12 +178,12 @@ def summarize_source(payload: Payload, budget_tokens: int) -> Summary:
         _wrapped(body, [f"{_prefix(items[i][2])} L{items[i][0]}" for i in shown_tops], "  ",
                  reserve=nbytes(more) + 1, total=len(tops))
         if len(tops) < len(items) and body.room() > 120:
-            nested = [i for i, item in enumerate(items) if item[1] > 0]
+            nested = [i for i, item in enumerate(items) if item[1] > shallowest]
             fit = body.room() // 8
             shown_nested = nested[:fit] + nested[-1:] if len(nested) > fit + 1 else nested
             _wrapped(body, [f"{_name(items[i][2])} L{items[i][0]}" for i in shown_nested], "  ",
                      total=len(nested))
-    return Summary("source", body.text(), top, grep_hint(grep_defs))
+    return body, grep_hint(grep_defs)
 
 
 def _signatures_and_members(body: Body, items: list, tops: list[int], signatures: list[str]) -> None:
@@ -194,8 +251,8 @@ def _wrapped(body: Body, names: list[str], indent: str, width: int = 150, reserv
 
 KEYWORDS = frozenset("def class fn func function function* struct enum trait impl mod type interface module "
                      "record object protocol extension union namespace define macro_rules! const let var val".split())
-NAME_END = re.compile(r"[^\w$.~!]")
-CALLED = re.compile(r"([A-Za-z_$~][\w$:~]*)[ \t]*\(")
+NAME_END = lazy(r"[^\w$.~!]")
+CALLED = lazy(r"([A-Za-z_$~][\w$:~]*)[ \t]*\(")
 
 
 def _name_span(stripped: str) -> tuple[int, int, int] | None:
@@ -293,4 +350,4 @@ def _body_end(text: str, start: int, indent: int) -> int:
 @lru_cache(maxsize=64)
 def _closing_line(indent: int) -> re.Pattern:
     """A newline followed by a non-blank line indented at most indent (built once per indent)."""
-    return re.compile(r"\n[ \t]{0,%s}(?=[^\s#)\]}])" % indent)  # noqa: UP031 (braces in the regex)
+    return lazy(r"\n[ \t]{0,%s}(?=[^\s#)\]}])" % indent)  # noqa: UP031 (braces in the regex)

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 
+from ctxlean.lazy_re import lazy
 from ctxlean.summarize import Payload, Summary
 from ctxlean.summarize.common import BY_CONTENT, BY_NAME, Body, clip, count_lines, head, lines_hint, plural
 from ctxlean.summarize.text import split_lines
 
 DELIMITERS = (("\t", "TSV"), (",", "CSV"), (";", "CSV (;)"), ("|", "table (|)"))
 TYPE_SAMPLE_ROWS = 1000
-NUMBER = re.compile(r"-?\d+")
-FLOAT = re.compile(r"-?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][+-]?\d+)?")
-DATE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?")
+NUMBER = lazy(r"-?\d+")
+FLOAT = lazy(r"-?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][+-]?\d+)?")
+DATE = lazy(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?")
 
 
 def delimiter_of(payload: Payload) -> tuple[str, str] | None:

@@ -1,31 +1,23 @@
-"""Plain text (head, tail, and the error-looking lines between them) and binary payloads (size and type)."""
+"""Plain text (head, tail, and the failure and error lines between them) and binary payloads (size and type)."""
 
 from __future__ import annotations
 
 import re
 
-from ctxlean.summarize import Payload, Summary
+from ctxlean.lazy_re import lazy
+from ctxlean.summarize import Payload, Summary, forms
 from ctxlean.summarize.common import (
     BY_CONTENT,
     BY_NAME,
     Body,
-    LineIndex,
     clip,
     count_lines,
     grep_hint,
-    lines_containing,
     lines_hint,
     nbytes,
     plural,
 )
 from ctxlean.tokens import BYTES_PER_TOKEN
-
-# Lines a reader of any output wants to see even when they sit in the omitted middle. Plain substrings,
-# found with str.find (a regex alternation would scan ten times slower).
-NOTABLE_WORDS = ("error", "Error", "ERROR", "fail", "Fail", "FAIL", "fatal", "Fatal", "FATAL", "panic", "Traceback",
-                 "Exception", "exception", "CRITICAL", "denied", "Denied", "Segmentation fault", "Killed", "Aborted",
-                 "Out of memory")
-NOTABLE_GREP = "(?i)error|fail|fatal|panic|exception"
 
 MAGIC = (  # (prefix, type) for the binary formats worth naming
     (b"\x89PNG\r\n\x1a\n", "PNG image"), (b"\xff\xd8\xff", "JPEG image"), (b"GIF8", "GIF image"),
@@ -46,7 +38,7 @@ def is_binary(payload: Payload) -> int:
 def _magic_pattern(magic: bytes) -> re.Pattern:
     """magic as it reads after decoding: a non-ASCII byte is U+FFFD (utf-8 "replace", as the hook
     decodes) or itself (latin-1)."""
-    return re.compile("".join(re.escape(chr(b)) if b < 0x80 else f"[\ufffd{re.escape(chr(b))}]" for b in magic))
+    return lazy("".join(re.escape(chr(b)) if b < 0x80 else f"[\ufffd{re.escape(chr(b))}]" for b in magic))
 
 
 MAGIC_PATTERNS = [(_magic_pattern(magic), name) for magic, name in MAGIC]
@@ -73,24 +65,15 @@ def split_lines(text: str) -> list[str]:
     return lines
 
 
-def iter_notable(text: str, words: tuple[str, ...] = NOTABLE_WORDS):
-    """(line number, line) of every line containing one of words, in order. Words are searched in the
-    lower-cased text (half the passes) unless lower-casing changes offsets (rare non-ASCII letters)."""
-    lowered = text.lower()
-    if len(lowered) == len(text):
-        haystack, needles = lowered, tuple(dict.fromkeys(word.lower() for word in words))
-    else:
-        haystack, needles = text, words
-    index = LineIndex(text)
-    for start in lines_containing(haystack, needles):
-        end = text.find("\n", start)
-        yield index.at(start), text[start:end if end >= 0 else len(text)]
+def serious_lines(text: str) -> list[tuple[int, str]]:
+    """(line number, line) of the lines showing a failure, an error or an exit status (summarize.forms)."""
+    return [(n, line) for n, line, kind in forms.salient_lines(text) if kind != forms.WARNING]
 
 
 def notable_lines(text: str, first: int, last: int, limit: int = 12) -> tuple[list[tuple[int, str]], int]:
-    """(line number, line) of error-looking lines numbered first..last (at most `limit`: the first half
-    and the last half of them), and how many there are in all."""
-    found = [(n, line) for n, line in iter_notable(text) if first <= n <= last]
+    """(line number, line) of the failure and error lines numbered first..last (at most `limit`: the first
+    half and the last half of them), and how many there are in all."""
+    found = [(n, line) for n, line in serious_lines(text) if first <= n <= last]
     if len(found) > limit:
         return found[: limit // 2] + found[-(limit - limit // 2):], len(found)
     return found, len(found)
@@ -126,7 +109,7 @@ def head_tail(lines: list[str], budget_tokens: int, head_share: float = 0.6, fir
     if text is not None:
         notable, total = notable_lines(text, omitted_first, omitted_last)
         if notable:
-            note = f"error-looking lines in the omitted range: {total:,}"
+            note = f"failures and errors in the omitted range: {total:,}"
             reserve_tail = sum(nbytes(line) + 1 for line in tail_part)
             if body.add(note, reserve_tail):
                 body.add_all([f"  L{n}: {clip(line, 160)}" for n, line in notable], total,
@@ -153,8 +136,8 @@ def summarize_text(payload: Payload, budget_tokens: int) -> Summary:
     description = f"text, {plural(count_lines(payload.text), 'line')}: {first[:60]}"
     body = head_tail(lines, budget_tokens, text=payload.text)
     shown_all = nbytes(payload.text.rstrip("\n")) <= budget_tokens * BYTES_PER_TOKEN
-    if not shown_all and any(word in payload.text for word in NOTABLE_WORDS):
-        hint = grep_hint(NOTABLE_GREP)
+    if not shown_all and serious_lines(payload.text):
+        hint = grep_hint(forms.GREP[forms.ERROR])
     else:
         hint = lines_hint(1, 200)
     return Summary("text", body, description, hint)

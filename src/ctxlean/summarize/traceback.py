@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from ctxlean.lazy_re import lazy
 from ctxlean.summarize import Payload, Summary
 from ctxlean.summarize.common import (
     BY_CONTENT,
@@ -20,24 +21,24 @@ from ctxlean.summarize.common import (
 )
 from ctxlean.summarize.text import head_tail, split_lines
 
-PY_START = re.compile(r"^Traceback \(most recent call last\):$", re.M)
-PY_FRAME = re.compile(r'^[ \t]+File "([^"\n]+)", line (\d+), in ([^\n]+)$', re.M)
-PY_EXCEPTION = re.compile(r"^([A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt|Warning|Fault|Failure|Stop\w*|"
+PY_START = lazy(r"^Traceback \(most recent call last\):$", re.M)
+PY_FRAME = lazy(r'^[ \t]+File "([^"\n]+)", line (\d+), in ([^\n]+)$', re.M)
+PY_EXCEPTION = lazy(r"^([A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt|Warning|Fault|Failure|Stop\w*|"
                           r"[A-Z]\w*))(?::[ ]?([^\n]*))?$", re.M)
-JVM_EXCEPTION = re.compile(r"^(?:Exception in thread \"[^\"\n]*\" |Caused by: )?([a-z][\w$]*(?:\.[\w$]+)+"
+JVM_EXCEPTION = lazy(r"^(?:Exception in thread \"[^\"\n]*\" |Caused by: )?([a-z][\w$]*(?:\.[\w$]+)+"
                            r"(?:Exception|Error|Throwable))(?:: ([^\n]*))?$", re.M)
-JVM_FRAME = re.compile(r"^[ \t]+at ([\w$.<>]+)\(([^)\n]*)\)$", re.M)
-JS_FRAME = re.compile(r"^[ \t]+at (?:([^\n(]+?) \()?([^\s()]+):(\d+):(\d+)\)?$", re.M)
-JS_EXCEPTION = re.compile(r"^(?:Uncaught )?([A-Z]\w*(?:Error|Exception))(?: \[\w+\])?: ([^\n]*)$", re.M)
-GO_PANIC = re.compile(r"^panic: ([^\n]*)$", re.M)
-GO_FRAME = re.compile(r"^\t(/[^\n:]+\.go):(\d+)(?: \+0x[0-9a-f]+)?$", re.M)
-RUST_PANIC = re.compile(r"^thread '([^'\n]*)'(?: \(\d+\))? panicked at ([^\n]*?):?\n([^\n]*)$", re.M)
-RUST_FRAME = re.compile(r"^ +\d+: ([^\n]+)\n +at ([^\n]+)$", re.M)
+JVM_FRAME = lazy(r"^[ \t]+at ([\w$.<>]+)\(([^)\n]*)\)$", re.M)
+JS_FRAME = lazy(r"^[ \t]+at (?:([^\n(]+?) \()?([^\s()]+):(\d+):(\d+)\)?$", re.M)
+JS_EXCEPTION = lazy(r"^(?:Uncaught )?([A-Z]\w*(?:Error|Exception))(?: \[\w+\])?: ([^\n]*)$", re.M)
+GO_PANIC = lazy(r"^panic: ([^\n]*)$", re.M)
+GO_FRAME = lazy(r"^\t(/[^\n:]+\.go):(\d+)(?: \+0x[0-9a-f]+)?$", re.M)
+RUST_PANIC = lazy(r"^thread '([^'\n]*)'(?: \(\d+\))? panicked at ([^\n]*?):?\n([^\n]*)$", re.M)
+RUST_FRAME = lazy(r"^ +\d+: ([^\n]+)\n +at ([^\n]+)$", re.M)
 START_WORDS = ("Traceback", "Exception in thread", "at ", "panic: ", "goroutine ", "panicked at")
-START = re.compile(r"^Traceback \(most recent call last\):$|^Exception in thread |"
+START = lazy(r"^Traceback \(most recent call last\):$|^Exception in thread |"
                    r"^[ \t]+at [\w$.<>]+\([\w$]+\.\w+:\d+\)$|^panic: |^goroutine \d+ \[|"
                    r"^thread '[^'\n]*'(?: \(\d+\))? panicked at |^[ \t]+at [^\n]*:\d+:\d+\)?$", re.M)
-LIBRARY = re.compile(r"site-packages|dist-packages|/lib/python\d|<frozen |^<|node_modules|\bnode:|\binternal/|"
+LIBRARY = lazy(r"site-packages|dist-packages|/lib/python\d|<frozen |^<|node_modules|\bnode:|\binternal/|"
                      r"/usr/(?:local/)?(?:go|lib)/|/rustc/|\.cargo/registry|^(?:java|javax|jdk|sun|kotlin|scala|"
                      r"org\.junit|org\.apache|org\.springframework|com\.sun)\.")
 

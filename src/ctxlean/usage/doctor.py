@@ -12,15 +12,13 @@ tools-used lines), in that order.
 
 from __future__ import annotations
 
-import argparse
-import os
 import sys
 import time
 from dataclasses import dataclass
 
 from ctxlean.usage.chart import human
-from ctxlean.usage.pricing import PriceBook, PricingError, prices_from_config
-from ctxlean.usage.report import add_scope_arguments, load, money, parse_since
+from ctxlean.usage.pricing import PriceBook
+from ctxlean.usage.report import add_scope_arguments, load, money, since_and_prices
 from ctxlean.usage.transcripts import Transcript, Turn
 
 MIN_MISS_TOKENS = 1024  # below the smallest cacheable prefix: noise, not a miss
@@ -179,7 +177,13 @@ def find_misses(transcript: Transcript, prices: PriceBook) -> list[Miss]:
     return misses
 
 
-def render_text(misses: list[Miss], sessions: int) -> str:
+def render_text(misses: list[Miss], sessions: int, requests: int | None = None, cached: int | None = None) -> str:
+    """The misses for a terminal; `requests` and `cached` (how many used the cache at all) tell "no misses"
+    apart from "no caching": a session whose responses carry no cache reads or writes has nothing to miss."""
+    if requests and not cached:
+        return (f"ctxlean doctor: no prompt caching in {sessions} session(s): none of their {requests:,} "
+                "responses read or wrote the cache, so there are no misses to explain. Caching is off "
+                "(DISABLE_PROMPT_CACHING?) or whatever answered these requests does not report cache usage")
     if not misses:
         return f"ctxlean doctor: no cache misses in {sessions} session(s)"
     real = [m for m in misses if not m.expected]
@@ -203,19 +207,20 @@ def render_text(misses: list[Miss], sessions: int) -> str:
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(
-        prog="ctxlean doctor",
-        description="Find cache misses in Claude Code sessions, with their likely cause and what to do.",
-    )
+    from ctxlean.helptext import parser as help_parser
+
+    parser = help_parser(
+        "ctxlean doctor", "Find cache misses in Claude Code sessions, with their likely cause and what to do.",
+        reads="Claude Code's transcripts (~/.claude/projects), their request shapes, the price data",
+        writes="nothing",
+        examples=["ctxlean doctor", "ctxlean doctor --session 33f2", "ctxlean doctor --since 2026-11-01 --json"])
     add_scope_arguments(parser, "misses")
     parser.add_argument("--json", action="store_true", help="print the misses as JSON")
     args = parser.parse_args(argv[1:])
-    try:
-        since = parse_since(args.since) if args.since else None
-        prices = prices_from_config(os.getcwd())
-    except (ValueError, PricingError) as exc:
-        print(f"ctxlean doctor: {exc}", file=sys.stderr)
+    scope = since_and_prices(args, "ctxlean doctor")
+    if scope is None:
         return 2
+    since, prices = scope
     transcripts = load(args.session, args.project, progress=True, details=True)
     if not transcripts:
         print("ctxlean doctor: no Claude Code transcripts found", file=sys.stderr)
@@ -223,10 +228,13 @@ def main(argv: list[str]) -> int:
     misses = [m for t in transcripts for m in find_misses(t, prices) if since is None or m.ts >= since]
     misses.sort(key=lambda m: m.ts)
     sessions = len({t.file.session_id for t in transcripts})
+    turns = [turn for t in transcripts for turn in t.turns]
+    cached = sum(1 for turn in turns if turn.cache_read or turn.cache_write)
     if args.json:
         import json
 
-        print(json.dumps({"sessions": sessions, "misses": [m.as_dict() for m in misses]}, indent=2))
+        print(json.dumps({"sessions": sessions, "requests": len(turns), "requests_using_the_cache": cached,
+                          "misses": [m.as_dict() for m in misses]}, indent=2))
     else:
-        print(render_text(misses, sessions))
+        print(render_text(misses, sessions, len(turns), cached))
     return 0

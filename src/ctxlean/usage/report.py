@@ -2,9 +2,12 @@
 
     ctxlean report [--session ID | --project DIR | --since DATE] [--by turn|session|model|day]
                    [--json] [--html FILE]
+    ctxlean report --store postgresql://... [--project DIR|KEY | --since DATE] [--json]
 
 Reads Claude Code's transcripts (CLAUDE_CONFIG_DIR respected), prices them with the price data and the
-config's `[pricing]` overrides, and adds the store's ledger of offloads as an estimated saving.
+config's `[pricing]` overrides, and adds the store's ledger of offloads as an estimated saving. With
+--store, reports that store's ledger instead, by project and by user@machine (ctxlean.usage.team): with a
+shared PostgreSQL store, the whole team's offloads.
 """
 
 from __future__ import annotations
@@ -245,21 +248,56 @@ def add_scope_arguments(parser: argparse.ArgumentParser, what: str) -> None:
     scope.add_argument("--since", help=f"{what} from this local date (YYYY-MM-DD) or date-time on")
 
 
+def since_and_prices(args: argparse.Namespace, prog: str) -> tuple[float | None, PriceBook] | None:
+    """--since as epoch seconds and the prices of this directory's config; None, after one line on stderr,
+    when either cannot be used (the caller exits 2)."""
+    try:
+        return (parse_since(args.since) if args.since else None), prices_from_config(os.getcwd())
+    except (ValueError, PricingError) as exc:
+        print(f"{prog}: {exc}", file=sys.stderr)
+        return None
+
+
+def write_page(path: str, page: str, prog: str) -> bool:
+    """Write an --html page; False, after one line on stderr, when it cannot be written (exit 1)."""
+    try:
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write(page)
+    except OSError as exc:
+        print(f"{prog}: cannot write {path}: {exc.strerror}", file=sys.stderr)
+        return False
+    return True
+
+
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(
-        prog="ctxlean report",
-        description="Tokens, cost and cache use of Claude Code sessions, and what ctxlean saved.",
-    )
+    from ctxlean.helptext import parser as help_parser
+    from ctxlean.paths import StoreLocationError, store_location
+
+    parser = help_parser(
+        "ctxlean report", "Tokens, cost and cache use of Claude Code sessions, and what ctxlean saved.",
+        reads="Claude Code's transcripts (~/.claude/projects, or $CLAUDE_CONFIG_DIR/projects), the price data "
+              "and\n         [pricing] in the config, the payload store's ledger of offloads",
+        writes="nothing (--html FILE: that page)",
+        examples=["ctxlean report", "ctxlean report --by model --since 2026-11-01",
+                  "ctxlean report --session 33f2 --json", "ctxlean report --by day --html usage.html"])
     add_scope_arguments(parser, "turns")
     parser.add_argument("--by", choices=("turn", "session", "model", "day"), default="session")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.add_argument("--html", metavar="FILE", help="also write a self-contained HTML page with charts")
+    parser.add_argument("--store", metavar="LOCATION",
+                        help="report this store's ledger by project and by user@machine instead (a postgresql:// URL "
+                             "shared by a team, or a SQLite store file)")
     args = parser.parse_args(argv[1:])
+    if args.store:
+        return team_main(args)
+    scope = since_and_prices(args, "ctxlean report")
+    if scope is None:
+        return 2
+    since, prices = scope
     try:
-        since = parse_since(args.since) if args.since else None
-        prices = prices_from_config(os.getcwd())
         budget = configured_budget(os.getcwd())
-    except (ValueError, PricingError) as exc:
+        store_location()  # the savings come from the store: a setting that cannot be used is said here
+    except (ValueError, StoreLocationError) as exc:
         print(f"ctxlean report: {exc}", file=sys.stderr)
         return 2
     transcripts = load(args.session, args.project, progress=True)
@@ -280,18 +318,58 @@ def main(argv: list[str]) -> int:
     if args.html:
         from ctxlean.usage.html import render_html
 
-        try:
-            with open(args.html, "w", encoding="utf-8") as fh:
-                fh.write(render_html(data))
-        except OSError as exc:
-            print(f"ctxlean report: cannot write {args.html}: {exc.strerror}", file=sys.stderr)
+        if not write_page(args.html, render_html(data), "ctxlean report"):
             return 1
-    if args.json:
+    _emit(data, args.json, render_text)
+    if args.html and not args.json:
+        print(f"\nwrote {args.html}")
+    return 0
+
+
+def _emit(data, as_json: bool, render) -> None:
+    """The report as JSON (its as_dict()) or as render(data)'s text."""
+    if as_json:
         import json
 
         print(json.dumps(data.as_dict(), indent=2))
     else:
-        print(render_text(data))
-        if args.html:
-            print(f"\nwrote {args.html}")
+        print(render(data))
+
+
+def team_main(args: argparse.Namespace) -> int:
+    """`report --store`: the ledger's offloads by project and by user@machine."""
+    from ctxlean.store import StoreError, open_store
+    from ctxlean.usage import team
+
+    if args.session or args.html or args.by != "session":
+        print("ctxlean report: --store reports the ledger by project and by user@machine; it takes --project, "
+              "--since and --json", file=sys.stderr)
+        return 2
+    try:
+        since = parse_since(args.since) if args.since else None
+    except ValueError as exc:
+        print(f"ctxlean report: {exc}", file=sys.stderr)
+        return 2
+    if "://" not in args.store and not os.path.isfile(args.store):
+        print(f"ctxlean report: --store {args.store}: no such store file (give a postgresql:// URL or a store file)",
+              file=sys.stderr)
+        return 2
+    try:
+        with open_store(args.store) as store:
+            project = args.project
+            if project and os.path.isdir(project):
+                project = store.scope(os.path.realpath(project))
+            data = team.build(store.ledger_totals(since), _shown_location(store), since, project)
+    except StoreError as exc:
+        print(f"ctxlean report: {exc}", file=sys.stderr)
+        return 1
+    _emit(data, args.json, team.render_text)
     return 0
+
+
+def _shown_location(store) -> str:
+    if store.backend == "postgresql":
+        from ctxlean.store.postgres import display_url
+
+        return display_url(store.location)
+    return store.location

@@ -48,11 +48,16 @@ class Saving:
 
 
 def ledger_rows(session_id: str) -> list[tuple]:
-    """The store's ledger rows for a session, [] when there is no store yet (reports never create one)."""
-    from ctxlean.paths import store_path
+    """The store's ledger rows for a session, [] when there is no store yet (reports never create a local
+    one), the store setting cannot be used (the report says so), or the shared one is out of reach."""
+    from ctxlean.paths import StoreLocationError, store_location
     from ctxlean.store import StoreError, open_store
 
-    if not store_path().exists():
+    try:
+        location = store_location()
+    except StoreLocationError:
+        return []
+    if location.path is not None and not location.path.exists():
         return []
     try:
         with open_store() as store:

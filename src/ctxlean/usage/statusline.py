@@ -17,11 +17,13 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 from pathlib import Path
 
 from ctxlean.paths import data_dir
 
 TAIL_BYTES = 2 << 20
+SHARED_REFRESH_S = 30  # how stale the "saved" figure may be with a PostgreSQL store
 _KEEP_KEYS = 64  # recent message ids: duplicates of one response are adjacent lines
 
 
@@ -114,21 +116,23 @@ def _read_new(path: str, entry: dict, state: dict, prices) -> None:
         state["cost"] += cost or 0.0
 
 
-def _saved_tokens(session_id: str, state: dict) -> int:
+def _saved_tokens(session_id: str, state: dict, location) -> int:
     """Tokens ctxlean kept out of this session's context (its ledger), re-read only when the store changed
-    since the last refresh: the store and sqlite3 imports cost more than the rest of a refresh."""
-    from ctxlean.paths import store_path
-
-    db = str(store_path())
-    stamp = []
-    for name in (db, db + "-wal"):
-        try:
-            st = os.stat(name)
-            stamp.append([st.st_mtime_ns, st.st_size])
-        except OSError:
-            stamp.append(None)
-    if stamp[0] is None:
-        return 0
+    since the last refresh: the store and sqlite3 imports cost more than the rest of a refresh. A shared
+    (PostgreSQL) store cannot be watched that way: it is asked at most every SHARED_REFRESH_S."""
+    if location.path is None:
+        stamp = [int(time.time() // SHARED_REFRESH_S)]
+    else:
+        db = str(location.path)
+        stamp = []
+        for name in (db, db + "-wal"):
+            try:
+                st = os.stat(name)
+                stamp.append([st.st_mtime_ns, st.st_size])
+            except OSError:
+                stamp.append(None)
+        if stamp[0] is None:
+            return 0
     if state.get("saved_stamp") == stamp:
         return state.get("saved", 0)
     from ctxlean.store import StoreError, open_store
@@ -153,12 +157,17 @@ def _human(n: float) -> str:
 def status_line(event: dict) -> str:
     """The line for one status-line event (the JSON Claude Code sends)."""
     from ctxlean import budget, config
+    from ctxlean.paths import StoreLocationError, store_location
     from ctxlean.usage.pricing import load_prices
 
     session_id = str(event.get("session_id") or "unknown")
     transcript = event.get("transcript_path")
     project = (event.get("workspace") or {}).get("project_dir") or event.get("cwd")
-    cfg = config.load(project)
+    try:  # the hooks fail open on a broken config: this line is where the user sees why nothing is offloaded
+        cfg = config.load(project if isinstance(project, str) else None, warn=lambda message: None)
+        location = store_location()
+    except (config.ConfigError, StoreLocationError) as exc:
+        return f"ctxlean is off: {exc}"
     prices = load_prices(cfg.pricing)
     path = state_path(session_id)
     state = _load_state(path)
@@ -167,7 +176,7 @@ def status_line(event: dict) -> str:
     if isinstance(transcript, str):
         for p in _transcripts(transcript):
             _read_new(p, state["files"].setdefault(p, {}), state, prices)
-    saved = _saved_tokens(session_id, state)
+    saved = _saved_tokens(session_id, state, location)
     if isinstance(transcript, str):
         _save_state(path, state)
     use = budget.context_use(transcript) if isinstance(transcript, str) else None
@@ -202,6 +211,19 @@ def statusline_settings(command: str | None = None) -> dict:
 
 def main(argv: list[str]) -> int:
     """Print the status line; on any error print a short fallback line (a status line must never fail)."""
+    if any(arg in ("-h", "--help") for arg in argv[1:]):
+        from ctxlean.helptext import epilog
+
+        print("usage: ctxlean statusline   (Claude Code runs it, the session's JSON on stdin)\n\n"
+              "Prints Claude Code's status line: context use against the budget, cache hit ratio, cost, tokens\n"
+              "saved; or, when the config or the store setting cannot be used, \"ctxlean is off: <why>\".\n")
+        print(epilog(reads="the status-line JSON on stdin (session_id, transcript_path, ...), that session's\n"
+                           "         transcripts, the ctxlean config, the payload store's ledger",
+                     writes="one line on stdout; a small per-session cache in the data dir (statusline/)",
+                     examples=["echo '{\"session_id\": \"s1\", \"transcript_path\": \"/path/s1.jsonl\"}' | "
+                               "ctxlean statusline", "ctxlean install --statusline   # Claude Code then shows it"],
+                     exit_status="exit status: always 0 (a status line must never fail)"))
+        return 0
     try:
         event = json.loads(sys.stdin.buffer.read() or b"{}")
         print(status_line(event if isinstance(event, dict) else {}))

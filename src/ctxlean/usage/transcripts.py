@@ -159,9 +159,11 @@ def _stderr_warn(message: str) -> None:
 
 
 CHUNK_BYTES = 8 << 20
-_WANTED = (b'"usage":{', b'"compact_boundary"')  # responses and compactions, anywhere in a line
-_COST_STATE = (b'{"type":"cost-state"',)
-_DETAILS = (b'{"type":"api-request"', b'{"type":"api-request-shape"', b'{"type":"tools-used"')
+# What makes a line worth parsing, anywhere in it: a key or a value as JSON writes it whatever the spacing
+# and key order (Claude Code writes compact JSON; jq, exporters and editors add spaces). Inside a string
+# (a tool result quoting JSON) the quotes are escaped, so these never match text the model saw.
+_WANTED = (b'"usage"', b'"compact_boundary"', b'"cost-state"')  # responses, compactions, billed totals
+_DETAILS = (b'"api-request"', b'"api-request-shape"', b'"tools-used"')
 
 
 def _wanted_lines(
@@ -242,7 +244,7 @@ def read_transcript(
     seen = {} if seen is None else seen
     out = Transcript(tf)
     ctx = {"shapes": {}, "tools_used": None}
-    for rec in scan_records(tf.path, _WANTED, _COST_STATE + (_DETAILS if details else ()), warn):
+    for rec in scan_records(tf.path, _WANTED + (_DETAILS if details else ()), (), warn):
         _record(out, rec, seen, ctx)
     return out
 
@@ -364,4 +366,9 @@ def read_all(
         result.append(read_transcript(tf, seen, warn, details))
         if progress:
             progress(i + 1, len(files))
+    if files and not any(t.turns for t in result):
+        where = files[0].path.parent if len(files) == 1 else files[0].path.parent.parent
+        warn(f"{len(files)} transcript file(s) under {where}, but none holds an API response (an assistant line "
+             "with usage): nothing to count. Claude Code writes one JSON object per line; a file reformatted "
+             "across several lines (e.g. by jq without -c) cannot be read")
     return result
