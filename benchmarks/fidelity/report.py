@@ -84,7 +84,17 @@ def program(result) -> list[str]:
     return [name.split()[0] if name.split()[0] in ("git", "go", "cargo", "npm", "pip") else name]
 
 
-def report(results: list, mb_per_s: float, cfg: Config) -> None:
+def slowest(results: list, seconds: dict[str, float], count: int = 8) -> None:
+    """The payloads that take the most of summarize()'s time, with their own MB/s."""
+    total = sum(seconds.values()) or 1.0
+    print("\nslowest to summarize (share of the corpus's summarize() time):")
+    for r in sorted(results, key=lambda r: -seconds.get(r.case.name, 0))[:count]:
+        took = seconds.get(r.case.name, 0)
+        speed = r.case.size / 1e6 / max(took, 1e-9)
+        print(f"  {r.case.name:40} {100 * took / total:5.1f}%  {speed:7.1f} MB/s  [{r.kind}]")
+
+
+def report(results: list, mb_per_s: float, cfg: Config, seconds: dict[str, float] | None = None) -> None:
     found = [f for r in results for f in r.found]
     offloaded = [f for r in results if r.offloaded for f in r.found]
     failing = [r for r in results if r.case.meta["failing"]]
@@ -113,6 +123,8 @@ def report(results: list, mb_per_s: float, cfg: Config) -> None:
             f"(min {min(ratios):.1f}x)   (target >= 20x)"
         )
     print(f"summarizer throughput:                  {mb_per_s:.1f} MB/s   (target >= {TARGET_MB_PER_S:.0f} MB/s)")
+    if seconds:
+        slowest(results, seconds)
     table("content kind (expected)", results, lambda r: [r.case.meta.get("kind") or "(none)"])
     table("tool family", results, lambda r: [r.case.meta.get("family") or "(none)"])
     table("program", results, program)

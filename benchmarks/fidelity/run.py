@@ -1,9 +1,10 @@
 """Fidelity benchmark: does the summary the model sees keep the facts that matter, within its budget?
 
-    python benchmarks/fidelity/run.py [--corpus DIR] [--only REGEX] [--show NAME] [--json FILE]
+    python benchmarks/fidelity/run.py [--corpus DIR] [--only REGEX] [--show NAME] [--json FILE] [--no-asked]
 
 Every corpus payload goes through the real offload path (ctxlean.offload: store, summarize, render the
-replacement the model sees) into a temporary store; needles are then looked up in that replacement and,
+replacement the model sees), with the agent's words before the call (the sidecar's `asked`) as the hook
+passes them, into a temporary store; needles are then looked up in that replacement and,
 failing that, in the answer of one real fetch_detail call (ctxlean.mcp_server.fetch). Prints:
 - needle recall in the summary (also on offloaded payloads alone); within one fetch_detail call (the
   needle's own call); and with the summary's own hint (the follow-up the summary suggests)
@@ -38,6 +39,7 @@ from ctxlean.mcp_server.fetch import FetchError, fetch_detail  # noqa: E402
 from ctxlean.offload import offload  # noqa: E402
 from ctxlean.store.sqlite import SqliteStore  # noqa: E402
 from ctxlean.summarize import Payload, summarize  # noqa: E402
+from ctxlean.summarize.asked import asked_text  # noqa: E402
 from ctxlean.tokens import estimate_tokens  # noqa: E402
 from ctxlean.tool_output import ToolOutput  # noqa: E402
 
@@ -64,9 +66,14 @@ class Case:
     binary: bool
     size: int
 
-    def payload(self) -> Payload:
+    def payload(self, with_asked: bool = True) -> Payload:
+        """The Payload offload() builds for this case (its asked text as the hook would make it)."""
         return Payload(text=self.text, tool=self.meta["tool"], tool_input=self.meta["tool_input"], size=self.size,
-                       binary=self.binary)
+                       binary=self.binary, asked=asked_text(self.words(with_asked), self.meta["tool_input"]))
+
+    def words(self, with_asked: bool = True) -> str:
+        """The agent's words before the call: what it was looking for (the sidecar's `asked`)."""
+        return self.meta.get("asked", "") if with_asked else ""
 
 
 @dataclass
@@ -113,12 +120,12 @@ def fetch(store: SqliteStore, handle: str, arguments: dict, budget: int) -> str:
         return f"fetch error: {exc}"
 
 
-def evaluate(cases: list[Case], store: SqliteStore, cfg: Config) -> list[Result]:
+def evaluate(cases: list[Case], store: SqliteStore, cfg: Config, with_asked: bool = True) -> list[Result]:
     results = []
     for case in cases:
         output = ToolOutput(case.text, lambda summary: summary)
         done = offload(output, tool=case.meta["tool"], tool_input=case.meta["tool_input"], project=PROJECT,
-                       cfg=cfg, store=store)
+                       cfg=cfg, store=store, words=case.words(with_asked))
         if done is None:  # under the offload threshold: the model sees the payload itself
             replacement, kind, hint, handle = case.text, "(not offloaded)", "", ""
         else:
@@ -157,18 +164,21 @@ def success_claim(summary: str, payload: str) -> str:
     return ""
 
 
-def throughput(cases: list[Case], budget: int) -> float:
+def throughput(cases: list[Case], budget: int, with_asked: bool = True) -> tuple[float, dict[str, float]]:
     """MB/s of summarize() alone over the whole corpus: CPU time of this process (the machine is shared,
-    wall time would measure the neighbours), the best of five passes."""
-    payloads = [c.payload() for c in cases]
+    wall time would measure the neighbours), the best of five passes; and each payload's best time (s)."""
+    payloads = [(c.name, c.payload(with_asked)) for c in cases]
     total = sum(len(c.text.encode("utf-8", "surrogatepass")) for c in cases)
     best = float("inf")
+    each = {name: float("inf") for name, _ in payloads}
     for _ in range(5):
         start = time.process_time()
-        for payload in payloads:
+        for name, payload in payloads:
+            before = time.process_time()
             summarize(payload, budget)
+            each[name] = min(each[name], time.process_time() - before)
         best = min(best, time.process_time() - start)
-    return total / 1e6 / best
+    return total / 1e6 / best, each
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -177,6 +187,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", help="regex on payload names")
     parser.add_argument("--show", help="print the replacement of the payloads whose name matches this regex")
     parser.add_argument("--json", type=Path, help="also write every payload's results to this file")
+    parser.add_argument("--no-asked", action="store_true",
+                        help="summarize without the agent's words before the call (the sidecars' asked)")
     args = parser.parse_args(argv)
     cases = load(args.corpus, args.only)
     if not cases:
@@ -186,7 +198,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="ctxlean-fidelity-") as tmp:
         store = SqliteStore(Path(tmp) / "store.sqlite3")
         try:
-            results = evaluate(cases, store, cfg)
+            results = evaluate(cases, store, cfg, with_asked=not args.no_asked)
         finally:
             store.close()
     if args.show:
@@ -195,8 +207,8 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"===== {r.case.name} ({r.case.size:,} bytes)\n{r.replacement}\n")
     from report import report, write_json  # beside this file; only the command line needs it
 
-    mb_per_s = throughput(cases, cfg.summary_budget_tokens - 70)
-    report(results, mb_per_s, cfg)
+    mb_per_s, seconds = throughput(cases, cfg.summary_budget_tokens - 70, with_asked=not args.no_asked)
+    report(results, mb_per_s, cfg, seconds)
     if args.json:
         write_json(results, mb_per_s, args.json)
     return 0
