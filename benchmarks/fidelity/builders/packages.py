@@ -13,6 +13,7 @@ from .base import (
     ASKED,
     COUNT,
     ERROR,
+    LOCATION,
     NAME,
     PATH,
     PY,
@@ -247,4 +248,73 @@ def debian(tmp: Path) -> list[Case]:
     return cases
 
 
-BUILDERS = {"pip": pip, "npm": npm, "cargo-go-metadata": cargo_go_metadata, "debian": debian}
+LEDGER_EXT = {
+    "pyproject.toml": """
+        [build-system]
+        requires = ["setuptools"]
+        build-backend = "setuptools.build_meta"
+
+        [project]
+        name = "fastledger"
+        version = "0.3.1"
+        """,
+    "setup.py": """
+        from setuptools import Extension, setup
+
+        setup(ext_modules=[Extension("fastledger._sum", ["src/sum.c"], extra_compile_args=["-Wall", "-Wextra", "-Wconversion"])])
+        """,
+    "src/sum.c": """
+        #define PY_SSIZE_T_CLEAN
+        #include <Python.h>
+
+        static PyObject *total(PyObject *self, PyObject *args) {
+            PyObject *seq;
+            int unused_flag;
+            if (!PyArg_ParseTuple(args, "O", &seq)) return NULL;
+            Py_ssize_t n = PySequence_Length(seq);
+            long sum = 0;
+            for (int i = 0; i < n; i++) {
+                PyObject *item = PySequence_GetItem(seq, i);
+                sum += PyLong_AsLong(item);
+                Py_DECREF(item);
+            }
+            int cents = sum * 100;
+            return PyLong_FromLong(cents);
+        }
+
+        static PyMethodDef methods[] = {{"total", total, METH_VARARGS, "Sum a sequence of ints."}, {NULL, NULL, 0, NULL}};
+        static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_sum", NULL, -1, methods};
+        PyMODINIT_FUNC PyInit__sum(void) { return PyModule_Create(&module); }
+        """,
+}
+
+
+def pip_build(tmp: Path) -> list[Case]:
+    """pip building a C extension written here: compiler warnings in a long verbose log; then an error."""
+    if not need("gcc"):
+        return []
+    venv = tmp / "venv"
+    sh(f"{PY} -m venv {venv} && {venv}/bin/pip install -q --upgrade setuptools wheel")
+    project = tmp / "fastledger"
+    write_files(project, LEDGER_EXT)
+    cases = []
+    command = "pip install -v --no-build-isolation ./fastledger"
+    out = sh(f"{venv}/bin/pip install -v --no-build-isolation {project}")
+    cases.append(Case("pip_build_ext_warnings", out.text, command, kind="text", program="pip", family="build",
+                      exit_code=out.rc, asked="Build and install fastledger; does sum.c compile cleanly?",
+                      needles=[N(first_match(r"src/sum\.c:\d+:\d+: warning: unused variable ‘unused_flag’.*$", out.text), ERROR),
+                               N(first_match(r"src/sum\.c:\d+:\d+: warning: conversion from ‘long int’ to ‘int’.*$", out.text)[:90], ERROR),
+                               N("Successfully installed fastledger-0.3.1", VERSION)]))
+    (project / "src/sum.c").write_text((project / "src/sum.c").read_text().replace("sum += PyLong_AsLong(item);", "sum += PyLong_AsLong(itm);"))
+    out = sh(f"{venv}/bin/pip install -v --no-build-isolation --force-reinstall --no-deps {project}")
+    cases.append(Case("pip_build_ext_error", out.text, command.replace("-v", "-v --force-reinstall --no-deps"), kind="text",
+                      program="pip", family="build", failing=True, exit_code=out.rc,
+                      asked="Rebuild fastledger after my edit of sum.c; why does it fail?",
+                      needles=[N(first_match(r"src/sum\.c:\d+:\d+: error: ‘itm’ undeclared.*$", out.text), ERROR),
+                               N(first_match(r"src/sum\.c:\d+:\d+: error", out.text).rsplit(": ", 1)[0], LOCATION),
+                               N(first_match(r"returned non-zero exit status 1\.$", out.text), ERROR),
+                               N(first_match(r"^.*Failed to build.*$|^.*ERROR: Failed building wheel for fastledger.*$", out.text).strip(), ERROR)]))
+    return cases
+
+
+BUILDERS = {"pip": pip, "pip-build": pip_build, "npm": npm, "cargo-go-metadata": cargo_go_metadata, "debian": debian}

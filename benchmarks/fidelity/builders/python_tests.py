@@ -247,7 +247,8 @@ def more_itertools(tmp: Path) -> list[Case]:
                       needles=[N(first_match(r"\d+ passed", out.text), COUNT)]))
     edit(work / "more_itertools/more.py", "    iterator = iter(partial(take, n, iter(iterable)), [])",
          "    iterator = iter(partial(take, n + 1, iter(iterable)), [])")
-    for name, args in (("pytest_more_itertools_bug", "-q tests/"), ("pytest_more_itertools_bug_rA", "-rf -q --tb=line tests/")):
+    for name, args in (("pytest_more_itertools_bug", "-q tests/"), ("pytest_more_itertools_bug_rA", "-rf -q --tb=line tests/"),
+                       ("pytest_more_itertools_bug_verbose", "-v tests/test_more.py")):
         out, command = _pytest(args, work)
         failed = all_matches(r"^FAILED (\S+)", out.text, 1)
         summary = first_match(r"(\d+ failed, \d+ passed[^=\n]*?) in [\d.]+s", out.text, 1)

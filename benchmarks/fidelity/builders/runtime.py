@@ -113,6 +113,13 @@ def crashes(tmp: Path) -> list[Case]:
             out = sh(f"node {script}", tmp)
             cases.append(Case(name, out.text, f"node {script}", program="node", exit_code=out.rc, asked=asked,
                               needles=needles(out.text), **common))
+    if need("strace"):
+        out = sh(f"strace -f -e trace=openat,read,write,close {PY} app.py 2>&1 | head -c 280000", tmp)
+        cases.append(Case("strace_python_crash", out.text, "strace -f -e trace=openat,read,write,close python app.py 2>&1 | head -c 280000",
+                          program="strace", exit_code=out.rc, asked="Under strace: which config file does the billing worker try to open, and what fails?",
+                          needles=[N(first_match(r'openat\(AT_FDCWD, "/etc/billing/worker\.json", O_RDONLY\|O_CLOEXEC\) = -1 ENOENT \(No such file or directory\)', out.text), ERROR),
+                                   N(first_match(r"cannot start billing-worker: \[Errno 2\] No such file or directory", out.text), ERROR)],
+                          **{**common, "kind": "text", "family": "system"}))
     return cases
 
 
