@@ -26,9 +26,12 @@ def updated(event: dict):
 def test_bash_cut_by_claude_code_stores_the_persisted_full_output(tmp_path):
     event = load_sample("post_bash_persisted.json")
     full = "".join(f"{i}\n" for i in range(1, 200_001))
-    persisted = tmp_path / "b018xao5x.txt"
+    results = tmp_path / "d0db5838" / "tool-results"  # where Claude Code writes it: beside the transcript
+    results.mkdir(parents=True)
+    persisted = results / "b018xao5x.txt"
     persisted.write_text(full)
-    event["tool_response"]["persistedOutputPath"] = str(persisted)
+    event["transcript_path"] = str(tmp_path / "d0db5838.jsonl")
+    event["tool_response"].update(persistedOutputPath=str(persisted), persistedOutputSize=len(full))
     new = updated(event)
     # Same schema as Bash's own output, minus the persisted-output fields (else Claude Code re-wraps it).
     assert set(new) == {"stdout", "stderr", "interrupted", "isImage", "noOutputExpected"}

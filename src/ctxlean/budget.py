@@ -20,6 +20,7 @@ import json
 import os
 
 from ctxlean.paths import OWN_TOOL_PREFIXES
+from ctxlean.safe_open import open_regular
 from ctxlean.tokens import estimate_tokens
 from ctxlean.values import Value
 
@@ -111,7 +112,7 @@ def _usage_tokens(usage: dict) -> int:
 def context_use(transcript: str | os.PathLike) -> ContextUse | None:
     """The current context size of the agent writing this transcript; None if it cannot be read."""
     try:
-        fh = open(transcript, "rb")
+        fh = open_regular(transcript)  # a FIFO there would block the hook until Claude Code kills it
     except OSError:
         return None
     with fh:

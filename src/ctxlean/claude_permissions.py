@@ -18,6 +18,7 @@ import json
 import os
 
 from ctxlean.claude_settings import permissions_of, project_settings_path, user_settings_path
+from ctxlean.safe_open import open_regular
 
 MANAGED_SETTINGS = "/etc/claude-code/managed-settings.json"
 PROC = "/proc"
@@ -83,7 +84,7 @@ def rules(cwd: str | None, launch_args: list[str]) -> dict[str, list[str]]:
     everything = []
     for path in settings_files(cwd, tuple(sources[-1].split(",")) if sources else ("user", "project", "local")):
         try:
-            with open(path, encoding="utf-8") as fh:
+            with open_regular(path) as fh:
                 everything.append(permissions_of(json.load(fh)))
         except (OSError, ValueError):
             continue
@@ -92,7 +93,7 @@ def rules(cwd: str | None, launch_args: list[str]) -> dict[str, list[str]]:
             if value.lstrip().startswith("{"):
                 everything.append(permissions_of(json.loads(value)))
             else:
-                with open(value, encoding="utf-8") as fh:
+                with open_regular(value) as fh:
                     everything.append(permissions_of(json.load(fh)))
         except (OSError, ValueError):
             everything.append({"deny": ["*"]})  # settings ctxlean cannot read may deny anything

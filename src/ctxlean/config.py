@@ -263,9 +263,13 @@ def _read_toml(path: str) -> dict:
         return cached[1]
     import tomllib
 
+    from ctxlean.safe_open import open_regular
+
     try:
-        with open(path, "rb") as fh:
+        with open_regular(path) as fh:  # a FIFO in a cloned repository must not hang every hook
             table = tomllib.load(fh)
+    except FileNotFoundError:
+        return {}
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"{path}: not valid TOML ({exc}); fix that line or remove the file") from exc
     _parsed[path] = (stamp, table)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 import sys
 import time
 
@@ -25,7 +26,10 @@ def log_error(context: str, exc: BaseException | None = None) -> None:
             raise PermissionError(f"{path.parent} belongs to another user")  # the store refuses it too
         if path.exists() and path.stat().st_size > MAX_LOG_BYTES:
             os.replace(path, path.with_name(path.name + ".1"))
-        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NONBLOCK", 0), 0o600)
+        if not stat.S_ISREG(os.fstat(fd).st_mode):  # a FIFO must not hold the hook
+            os.close(fd)
+            raise OSError(f"{path} is not a regular file")
         with os.fdopen(fd, "a", encoding="utf-8", errors="replace") as fh:
             fh.write(entry)
     except OSError:

@@ -90,8 +90,10 @@ def _git_config(start: str) -> str | None:
 
 def _read(path: str) -> str | None:
     try:
-        with open(path, encoding="utf-8", errors="replace") as fh:
-            return fh.read(1 << 20)
+        from ctxlean.safe_open import open_regular
+
+        with open_regular(path) as fh:  # a repository's .git/config may be anything, a FIFO included
+            return fh.read(1 << 20).decode("utf-8", "replace")
     except OSError:
         return None
 

@@ -12,6 +12,7 @@ import json
 import os
 
 from ctxlean.budget import lines_from_end
+from ctxlean.safe_open import open_regular
 
 LOOKBACK_RESPONSES = 3
 MAX_CHARS = 2000
@@ -29,7 +30,7 @@ def of_responses(responses: list[list[str]]) -> str:
 def from_transcript(transcript: str | os.PathLike) -> str:
     """The model's last words in this transcript; "" when there are none or it cannot be read."""
     try:
-        fh = open(transcript, "rb")
+        fh = open_regular(transcript)  # a FIFO there must not hold the hook
     except OSError:
         return ""
     responses: list[list[str]] = []  # latest first; each response's texts in order

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from ctxlean import redact
 from ctxlean.config import Config
+from ctxlean.safe_open import open_regular
 from ctxlean.summarize import Payload, Summary, summarize
 from ctxlean.tokens import estimate_tokens, tokens_for_bytes
 from ctxlean.tool_output import ToolOutput
@@ -55,12 +56,20 @@ def _overhead_tokens(tool: str, kept_out: bool) -> int:
 
 def _sample(output: ToolOutput) -> tuple[str, bool]:
     if output.full_path:
-        with open(output.full_path, "rb") as fh:
+        with open_regular(output.full_path, follow=False) as fh:
             data = fh.read(SAMPLE_BYTES + 1)
         return data[:SAMPLE_BYTES].decode("utf-8", "replace"), len(data) > SAMPLE_BYTES
     if len(output.text) > SAMPLE_BYTES:
         return output.text[:SAMPLE_BYTES], True
     return output.text, False
+
+
+def _index_head(masked: str) -> str:
+    """The start of the masked sample that search_details indexes (as many bytes as the store keeps)."""
+    from ctxlean.store.chunks import FTS_MAX_BYTES
+
+    head = masked[:FTS_MAX_BYTES]
+    return head if head.isascii() else head.encode("utf-8", "replace")[:FTS_MAX_BYTES].decode("utf-8", "ignore")
 
 
 def offload(output: ToolOutput, *, tool: str, tool_input: dict | None, project: str, cfg: Config,
@@ -84,18 +93,20 @@ def offload(output: ToolOutput, *, tool: str, tool_input: dict | None, project: 
     if kept_out and original_tokens <= cfg.offload_threshold_tokens:
         return None
     text, sampled = _sample(output)
+    if cfg.redact_secrets:
+        # Before any cut: summarizers cut long lines and descriptions, and a cut secret no longer looks like
+        # one. The masked sample also serves as the search index's text (its head is the payload's head).
+        text = redact.mask(text)
     from ctxlean.summarize.asked import asked_text
 
     payload = Payload(text=text, tool=tool, tool_input=tool_input, size=size,
                       binary="\x00" in text[:_BINARY_PROBE], asked=asked_text(words, tool_input))
     summary = summarize(payload, max(cfg.summary_budget_tokens - _overhead_tokens(tool, kept_out), 40))
     # The description is stored and shown by list_details: it must be valid text (a lone surrogate from a
-    # hostile input cannot be bound by sqlite3) and, like every text the model sees, masked.
+    # hostile input cannot be bound by sqlite3); it comes from the masked sample.
     description = summary.description.encode("utf-8", "replace").decode("utf-8")
-    if cfg.redact_secrets:
-        description = redact.mask(description)
     summary = Summary(summary.kind, summary.body, description, summary.hint)
-    index_filter = redact.mask if cfg.redact_secrets else None
+    index_text = _index_head(text) if cfg.redact_secrets else None
 
     own_store = store is None
     if own_store:
@@ -105,13 +116,13 @@ def offload(output: ToolOutput, *, tool: str, tool_input: dict | None, project: 
     try:
         project = store.scope(project)  # the directory's key in this store (ctxlean.identity)
         if output.full_path:
-            with open(output.full_path, "rb") as fh:
+            with open_regular(output.full_path, follow=False) as fh:
                 info = store.put(fh, project=project, tool=tool, kind=summary.kind,
-                                 description=summary.description, session_id=session_id, index_filter=index_filter)
+                                 description=summary.description, session_id=session_id, index_text=index_text)
         else:
             info = store.put(output.text.encode("utf-8", "surrogatepass"), project=project, tool=tool,
                              kind=summary.kind, description=summary.description, session_id=session_id,
-                             index_filter=index_filter)
+                             index_text=index_text)
         replacement = render(tool, info.handle, info.size, info.lines, summary, sampled, kept_out)
         if cfg.redact_secrets:  # the final text, whatever the summarizer kept (the stored payload stays exact)
             replacement = redact.mask(replacement)

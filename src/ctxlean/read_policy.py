@@ -23,6 +23,7 @@ import shlex
 from collections.abc import Callable
 
 from ctxlean.budget import lines_from_end
+from ctxlean.safe_open import open_regular
 
 EDIT_TOOLS = ("Edit", "Write", "MultiEdit", "NotebookEdit")
 _SED_IN_PLACE = re.compile(r"\bsed\s+(?:-\S*\s+)*-i\S*\s")
@@ -101,7 +102,7 @@ def model_input(transcript: str | os.PathLike, tool_use_id: str) -> dict | None:
     the hooks see: ctxlean's own bounded Read adds a limit); None when the transcript does not have it."""
     needle = tool_use_id.encode()
     try:
-        fh = open(transcript, "rb")
+        fh = open_regular(transcript)  # a FIFO there must not hold the hook
     except OSError:
         return None
     with fh:
@@ -122,7 +123,7 @@ def edited_in(transcript: str | os.PathLike, cwd: str | None) -> set[str]:
     """The files the session's edit calls changed, from the transcript's tail (its last 16 MB)."""
     found: set[str] = set()
     try:
-        fh = open(transcript, "rb")
+        fh = open_regular(transcript)  # a FIFO there must not hold the hook
     except OSError:
         return found
     with fh:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import os
+import stat
 from collections.abc import Callable
 
 
@@ -29,6 +30,27 @@ class ToolOutput:
             except OSError:
                 pass
         return len(self.text.encode("utf-8", "surrogatepass"))
+
+
+def persisted_output_trusted(response: object, transcript_path: object) -> bool:
+    """False when a Bash response names a persistedOutputPath that is not a file Claude Code wrote for this
+    session: anything but a regular file, not a symlink, directly in the `tool-results` directory beside
+    the session's transcript, of exactly persistedOutputSize bytes. Such a file is never read: a hook
+    event could otherwise make ctxlean store and index any file the user can read."""
+    if not isinstance(response, dict) or "persistedOutputPath" not in response:
+        return True
+    path, size = response.get("persistedOutputPath"), response.get("persistedOutputSize")
+    if not (isinstance(path, str) and isinstance(transcript_path, str) and transcript_path.endswith(".jsonl")
+            and isinstance(size, int) and not isinstance(size, bool)):
+        return False
+    results = os.path.join(transcript_path[:-len(".jsonl")], "tool-results")
+    try:
+        if os.path.realpath(os.path.dirname(os.path.abspath(path))) != os.path.realpath(results):
+            return False
+        info = os.lstat(path)
+    except (OSError, ValueError):
+        return False
+    return stat.S_ISREG(info.st_mode) and info.st_size == size
 
 
 def _bash(response: object) -> ToolOutput | None:

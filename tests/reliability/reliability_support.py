@@ -50,12 +50,16 @@ def hook_env(store: Path, **extra: str) -> dict:
 
 
 def bash_persisted_event(path: Path, text: str, cwd: str, session: str = "s") -> tuple[dict, bytes]:
-    """A Bash call whose output Claude Code cut and persisted to `path`: (event, the full payload)."""
+    """A Bash call whose output Claude Code cut and persisted: (event, the full payload). The file is
+    written where Claude Code writes it, <session>/tool-results/<name> beside the transcript, with the
+    session's directory beside `path`."""
     data = text.encode()
-    path.write_bytes(data)
+    results = path.parent / session / "tool-results"
+    results.mkdir(parents=True, exist_ok=True)
+    (results / path.name).write_bytes(data)
     event = sample("post_bash_persisted.json")
-    event.update(cwd=cwd, session_id=session)
-    event["tool_response"].update(stdout=text[:BASH_CUT], stderr="", persistedOutputPath=str(path),
+    event.update(cwd=cwd, session_id=session, transcript_path=str(path.parent / f"{session}.jsonl"))
+    event["tool_response"].update(stdout=text[:BASH_CUT], stderr="", persistedOutputPath=str(results / path.name),
                                   persistedOutputSize=len(data))
     return event, data
 

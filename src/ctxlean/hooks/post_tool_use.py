@@ -12,7 +12,7 @@ from __future__ import annotations
 from ctxlean import budget, capture, config
 from ctxlean.paths import project_of
 from ctxlean.tokens import tokens_for_bytes
-from ctxlean.tool_output import extract
+from ctxlean.tool_output import extract, persisted_output_trusted
 
 
 def handle(event: dict) -> dict | None:
@@ -30,7 +30,16 @@ def handle(event: dict) -> dict | None:
     cfg = config.load(project)
     if not cfg.offloads(tool):
         return None
-    output = extract(tool, event.get("tool_response"))
+    response = event.get("tool_response")
+    if tool == "Bash" and not persisted_output_trusted(response, event.get("transcript_path")):
+        from ctxlean.errorlog import log_error
+
+        # not read, and not summarized from the cut stdout either (that would pass a part for the whole):
+        # the output reaches the model as Claude Code made it
+        log_error("PostToolUse: persistedOutputPath is not a file Claude Code wrote for this session (tool-results "
+                  "beside the transcript, regular, no symlink, persistedOutputSize bytes): passed through")
+        return None
+    output = extract(tool, response)
     if output is None:
         return None
     transcript = budget.transcript_for(event)

@@ -21,6 +21,7 @@ import os
 from ctxlean import budget, capture, config
 from ctxlean.capture import TRUNCATED, reached_cap, shown_output
 from ctxlean.paths import project_of
+from ctxlean.safe_open import open_regular
 from ctxlean.tool_output import ToolOutput
 
 
@@ -29,7 +30,7 @@ def seen_whole(path: str, shown: str) -> bool:
     if TRUNCATED.search(shown):
         return False
     limit = len(shown.encode("utf-8", "surrogatepass")) + 4096
-    with open(path, "rb") as fh:
+    with open_regular(path) as fh:
         data = fh.read(limit + 1)
     return len(data) <= limit and data.decode("utf-8", "replace").rstrip() == shown.rstrip()
 

@@ -13,10 +13,10 @@ the user never allowed).
 from __future__ import annotations
 
 import os
-import stat
 
 from ctxlean import budget, capture, config
 from ctxlean.paths import project_of
+from ctxlean.safe_open import open_regular
 from ctxlean.tokens import BYTES_PER_TOKEN, tokens_for_bytes
 
 SAMPLE_BYTES = 64 << 10  # the start of the file, to learn its bytes per line
@@ -31,10 +31,10 @@ def bounded_read(tool_input: dict, cwd: str | None, cap_tokens: int) -> tuple[di
         return None
     path = os.path.join(cwd or "", os.path.expanduser(path))
     try:
-        info = os.stat(path)
-        if not stat.S_ISREG(info.st_mode) or tokens_for_bytes(info.st_size) <= cap_tokens:
-            return None
-        with open(path, "rb") as fh:
+        with open_regular(path) as fh:
+            info = os.fstat(fh.fileno())
+            if tokens_for_bytes(info.st_size) <= cap_tokens:
+                return None
             sample = fh.read(SAMPLE_BYTES)
     except OSError:
         return None  # Read itself will tell the model what is wrong

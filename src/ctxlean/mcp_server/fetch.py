@@ -15,8 +15,8 @@ import time
 from collections.abc import Iterable, Iterator
 
 from ctxlean.mcp_server import grep_worker, jsonpath_worker
-from ctxlean.mcp_server.lines import Row, TimeUp, iter_lines, masked, stop_after
-from ctxlean.store import HandleError, check_handle
+from ctxlean.mcp_server.lines import Row, TimeUp, iter_lines, stop_after
+from ctxlean.store import HandleError, SearchTimeout, check_handle, search_terms
 from ctxlean.tokens import BYTES_PER_TOKEN, estimate_tokens
 
 MAX_PATTERN_CHARS = 1000
@@ -54,10 +54,10 @@ def _pages(rows: Iterator[Row], page_tokens: int, page: int, deadline: float) ->
     used = 0
     index = 1
     try:
-        for n, (lineno, part, text) in enumerate(rows):
+        for n, (lineno, label, text) in enumerate(rows):
             if n % 64 == 0 and time.monotonic() > deadline:
                 raise TimeUp(lineno)
-            row = f"{lineno}: {text}" if part == 0 else f"{lineno}[{part}]: {text}"
+            row = f"{lineno}{label}: {text}"
             cost = estimate_tokens(row) + 1
             if current and used + cost > page_tokens:
                 if index == page:
@@ -137,13 +137,11 @@ def fetch_detail(store, project: str, handle: str, lines: str | int | None = Non
         rows = grep_worker.search(store.location, handle, project, pattern, first, last, piece_bytes, redact, deadline)
     else:
         if "jsonpath" in given:
-            rows = jsonpath_worker.search(store.path, handle, project, jsonpath, piece_bytes, deadline)
+            rows = jsonpath_worker.search(store.path, handle, project, jsonpath, piece_bytes, deadline, redact)
         else:
-            rows = iter_lines(store, handle, project, first, piece_bytes)
+            rows = iter_lines(store, handle, project, first, piece_bytes, redact)
             if last is not None:
                 rows = stop_after(rows, last)
-        if redact:
-            rows = masked(rows)
     try:
         shown, more, stopped = _pages(rows, page_tokens, page, deadline)
     except grep_worker.GrepFailed as exc:
@@ -152,7 +150,7 @@ def fetch_detail(store, project: str, handle: str, lines: str | int | None = Non
         raise FetchError(str(exc)) from exc
     store.touch(handle, project)
     if stopped is not None:
-        tail = f"[ctxlean] stopped after {timeout_s:g} s at line {stopped:,}, before the selection ended; "
+        tail = f"[ctxlean] stopped after {round(timeout_s, 1):g} s at line {stopped:,}, before the selection ended; "
         if "jsonpath" in given:
             tail += "select a smaller part with a narrower jsonpath"
         elif "grep" in given:
@@ -172,20 +170,36 @@ def _when(ts: float) -> str:
     return time.strftime("%Y-%m-%d %H:%M", time.localtime(ts))
 
 
-def search_details(store, project: str, query: str, limit: int = 10) -> str:
+def search_details(store, project: str, query: str, limit: int = 10, timeout_s: float = DEFAULT_TIMEOUT_S) -> str:
+    """Handles of this project's payloads matching every word of `query`, best first, with a snippet each;
+    within `timeout_s`, past which the answer is what was found and how to narrow the search."""
     if not isinstance(query, str) or not query.strip():
         raise FetchError("search_details needs words to look for, e.g. search_details(\"AssertionError\")")
     if len(query) > MAX_QUERY_CHARS:
         raise FetchError(f"search_details takes at most {MAX_QUERY_CHARS} characters of words to look for")
-    hits = store.search(project, query, limit)
+    terms, dropped = search_terms(query)
+    shown = " ".join(terms)
+    if len(shown) > 200:
+        shown = shown[:200] + "..."
+    notes = [f"[ctxlean] searched for the first {len(terms)} distinct words only ({dropped} more left out): "
+             "every word must match, so a few distinctive ones find the same"] if dropped else []
+    try:
+        hits = store.search(project, " ".join(terms), limit, deadline=time.monotonic() + timeout_s)
+    except SearchTimeout as stop:
+        hits = stop.hits
+        found = "these are the newest matches found by then, not ranked" if hits else "nothing found by then"
+        notes.append(f"[ctxlean] stopped after {round(timeout_s, 1):g} s, {found}: search for rarer words to "
+                     "narrow it, or grep one payload with fetch_detail(handle, grep=...)")
     if not hits:
-        return f"[ctxlean] no stored payload of this project matches {query!r}."
-    rows = [f"{info.handle}  {info.tool}  {_when(info.created)}  {info.description}\n    ...{snippet.strip()}..."
+        return "\n".join([f"[ctxlean] no stored payload of this project matches {shown!r}.", *notes])
+    rows = [f"{info.handle}  {info.tool}  {_when(info.created)}  {info.description}\n    {snippet.strip()}"
             for info, snippet in hits]
-    return f"[ctxlean] {len(hits)} payload(s) matching {query!r}, best first:\n" + "\n".join(rows)
+    order = "newest first" if any("stopped after" in note for note in notes) else "best first"
+    return "\n".join([f"[ctxlean] {len(hits)} payload(s) matching {shown!r}, {order}:", *rows, *notes])
 
 
-def list_details(store, project: str, limit: int = 20) -> str:
+def list_details(store, project: str, limit: int = 20, timeout_s: float = DEFAULT_TIMEOUT_S) -> str:
+    """The project's newest payloads (one indexed query: its time is bounded by `limit`, not the store)."""
     recent = store.recent(project, limit)
     if not recent:
         return "[ctxlean] no payloads stored for this project yet."

@@ -21,6 +21,7 @@ from pathlib import Path
 import jsonpath_rfc9535
 
 from ctxlean.mcp_server.lines import Row, TimeUp, line_rows
+from ctxlean.redact import Masker
 
 MAX_JSON_BYTES = 32 << 20  # parsed whole: beyond this the answer says how to narrow the payload first
 MAX_PATH_CHARS = 1000
@@ -52,13 +53,14 @@ def too_big(size: int) -> JsonPathFailed:
 
 
 def search(store_path: Path, handle: str, project: str, path: str, piece_bytes: int,
-           deadline: float) -> Iterator[Row]:
+           deadline: float, redact: bool = False) -> Iterator[Row]:
     """Rows of the query's result (one value: the value; several: a JSON list of them), in order;
-    TimeUp at the deadline with the number of the row the answer had reached."""
+    TimeUp at the deadline with the number of the row the answer had reached. With `redact`, each line is
+    masked whole before it is cut into pieces."""
     package_root = str(Path(__file__).resolve().parents[2])  # this ctxlean, not whatever else is installed
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))}
     request = json.dumps({"store": str(store_path), "handle": handle, "project": project, "path": path,
-                          "piece_bytes": piece_bytes})
+                          "piece_bytes": piece_bytes, "redact": redact})
     # -P: never import from the current directory (a project could hold its own "ctxlean" package)
     proc = subprocess.Popen([sys.executable, "-P", "-m", "ctxlean.mcp_server.jsonpath_worker"], env=env,
                             cwd=str(Path(store_path).parent), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
@@ -102,7 +104,7 @@ def _rows(proc: subprocess.Popen, deadline: float) -> Iterator[Row]:
             yield tuple(row)
 
 
-def json_rows(values: Iterable[object], piece_bytes: int) -> Iterator[Row]:
+def json_rows(values: Iterable[object], piece_bytes: int, redact: bool = False) -> Iterator[Row]:
     """One value as indented JSON lines, several as a JSON list of them, encoded lazily: a page needs
     only its own lines, whatever the size of the result."""
     values = iter(values)
@@ -110,8 +112,9 @@ def json_rows(values: Iterable[object], piece_bytes: int) -> Iterator[Row]:
     second = next(values, _NOTHING)
     lines = (_lines(first) if second is _NOTHING else _list_lines(first, second, values)) if first is not _NOTHING \
         else iter(["[]"])
+    masker = Masker() if redact else None
     for lineno, text in enumerate(lines, 1):
-        yield from line_rows(lineno, text.encode("utf-8", "surrogatepass"), piece_bytes)
+        yield from line_rows(lineno, masker.segment(text) if masker else text, piece_bytes)
 
 
 _NOTHING = object()
@@ -168,7 +171,7 @@ def _answer(request: dict, out) -> None:
         raise JsonPathFailed(f"payload is not JSON ({exc}); use grep= or lines= instead") from exc
     del raw
     values = (node.value for node in jsonpath_rfc9535.finditer(request["path"], document))
-    for row in json_rows(values, request["piece_bytes"]):
+    for row in json_rows(values, request["piece_bytes"], request.get("redact", False)):
         out.write(json.dumps(row).encode() + b"\n")
         out.flush()
 

@@ -10,6 +10,7 @@ import threading
 
 from ctxlean import config
 from ctxlean.mcp_server import fetch
+from ctxlean.mcp_server.dispatch import Busy, Dispatcher
 from ctxlean.paths import project_of
 from ctxlean.store import HandleError, StoreError, open_store
 
@@ -44,6 +45,15 @@ def build_server(project: str | None = None):
             current = local.store = open_store()
         return current
 
+    dispatch = Dispatcher(cfg.fetch_timeout_s)
+
+    async def answer(tool: str, fn, **kwargs) -> str:
+        """fn in the tool's own threads; `timeout_s` is what is left of the call's deadline."""
+        try:
+            return await dispatch.run(tool, lambda timeout_s: call(fn, timeout_s=timeout_s, **kwargs))
+        except Busy as exc:
+            raise ToolError(str(exc)) from exc
+
     def call(fn, *args, **kwargs) -> str:
         try:
             current = store()
@@ -54,7 +64,7 @@ def build_server(project: str | None = None):
             raise ToolError(f"the payload store is unavailable right now ({exc}); try again shortly") from exc
 
     @server.tool(structured_output=False)
-    def fetch_detail(handle: str, lines: str | None = None, grep: str | None = None,
+    async def fetch_detail(handle: str, lines: str | None = None, grep: str | None = None,
                      jsonpath: str | None = None, page: int = 1) -> str:
         """Read part of a tool output that ctxlean stored out of band (its summary names the handle, ctx_...).
 
@@ -64,19 +74,19 @@ def build_server(project: str | None = None):
         With none, pages through the whole output. Answers are bounded (about 2,000 tokens) and end with the
         call for the next page. Obvious secrets (API keys, tokens, private keys) show as [REDACTED...].
         """
-        return call(fetch.fetch_detail, handle, lines=lines, grep=grep, jsonpath=jsonpath, page=page,
-                    budget_tokens=cfg.fetch_budget_tokens, timeout_s=cfg.fetch_timeout_s,
-                    allowed_projects=cfg.allow_cross_project, redact=cfg.redact_fetch)
+        return await answer("fetch_detail", fetch.fetch_detail, handle=handle, lines=lines, grep=grep,
+                            jsonpath=jsonpath, page=page, budget_tokens=cfg.fetch_budget_tokens,
+                            allowed_projects=cfg.allow_cross_project, redact=cfg.redact_fetch)
 
     @server.tool(structured_output=False)
-    def search_details(query: str) -> str:
+    async def search_details(query: str) -> str:
         """Full-text search over this project's stored tool outputs; returns handles with matching snippets."""
-        return call(fetch.search_details, query)
+        return await answer("search_details", fetch.search_details, query=query)
 
     @server.tool(structured_output=False)
-    def list_details() -> str:
+    async def list_details() -> str:
         """The most recent stored tool outputs of this project: handle, tool, size, time, one-line description."""
-        return call(fetch.list_details)
+        return await answer("list_details", fetch.list_details)
 
     return server
 

@@ -25,6 +25,14 @@ class StoreError(Exception):
     """The store cannot be used (unwritable, corrupt, ...)."""
 
 
+class SearchTimeout(Exception):
+    """search() reached its deadline; `hits` are those found by then (newest first, not ranked)."""
+
+    def __init__(self, hits: list):
+        super().__init__("search stopped at its deadline")
+        self.hits = hits
+
+
 class HandleError(LookupError):
     """A handle that is malformed, unknown, or not visible from this project. The message is for the model."""
 
@@ -36,6 +44,21 @@ class PayloadInfo(Value):
                  created: float):
         self.handle, self.project, self.tool, self.kind = handle, project, tool, kind
         self.description, self.size, self.lines, self.created = description, size, lines, created
+
+
+MAX_SEARCH_TERMS = 12  # a full-text query ANDs its terms: more only narrow it, and each one costs time
+
+
+def search_terms(query: str) -> tuple[list[str], int]:
+    """The words of a search query as full-text terms: quotes and NULs dropped (user text cannot break the
+    query; a NUL would end FTS5's parsing inside a quote, a lone surrogate cannot be bound at all), repeats
+    dropped (terms are matched ignoring case), at most MAX_SEARCH_TERMS; and how many were left out."""
+    clean = query.encode("utf-8", "replace").decode("utf-8").replace('"', " ").replace("\x00", " ")
+    terms: dict[str, str] = {}
+    for word in clean.split():
+        terms.setdefault(word.casefold(), word)
+    words = list(terms.values())
+    return words[:MAX_SEARCH_TERMS], max(len(words) - MAX_SEARCH_TERMS, 0)
 
 
 def handle_for(sha256_hex: str) -> str:

@@ -189,6 +189,10 @@ def main(argv: list[str]) -> int:
         examples=["ctxlean gc", "ctxlean gc --ttl-days 7 --max-mb 500"])
     parser.add_argument("--ttl-days", type=int, help="override ttl_days from the config (0: no TTL)")
     parser.add_argument("--max-mb", type=int, help="override max_store_mb from the config (0: no cap)")
+    parser.add_argument("--now", action="store_true",
+                        help=f"also remove what failed writers left less than {INCOMPLETE_GRACE_S / 60:g} minutes "
+                        "ago, and capture files of commands still running: for when no Claude Code session runs "
+                        "(a hook storing right now would pass its output through)")
     args = parser.parse_args(argv[1:])
     try:
         cfg = config.load()  # store-wide settings: user config and environment only
@@ -200,7 +204,7 @@ def main(argv: list[str]) -> int:
     cap = cfg.max_store_mb if args.max_mb is None else args.max_mb
     if location.path is not None and not location.path.exists():
         print(f"ctxlean gc: no store at {location.shown()} yet; nothing to clean")
-        _report_swept()
+        _report_swept(args.now)
         return 0
     try:
         say = lambda step: print(f"ctxlean gc: {step} ...", file=sys.stderr)  # noqa: E731
@@ -211,25 +215,27 @@ def main(argv: list[str]) -> int:
             store = open_store()
         with store:
             payloads = store.db.execute("SELECT COUNT(*) FROM payloads").fetchone()[0]
-            report = collect(store, ttl_days=ttl, max_bytes=cap << 20, progress=say)
+            report = collect(store, ttl_days=ttl, max_bytes=cap << 20, progress=say,
+                             incomplete_grace_s=0.0 if args.now else INCOMPLETE_GRACE_S)
             left = store.db.execute("SELECT COUNT(*) FROM payloads").fetchone()[0]
     except StoreError as exc:
         print(f"ctxlean gc: {exc}", file=sys.stderr)
         return 1
     print(f"ctxlean gc: store {location.shown()}: {payloads:,} payload(s) before, {left:,} after")
     print(report.text(ttl, cap))
-    _report_swept()
+    _report_swept(args.now)
     return 0
 
 
-def _report_swept() -> None:
-    if swept := sweep_captures():
+def _report_swept(now: bool) -> None:
+    if swept := sweep_captures(0.0 if now else None):
         print(f"ctxlean gc: removed {swept} leftover capture file(s) of interrupted commands")
 
 
-def sweep_captures() -> int:
-    """Capture files that no PostToolUseFailure collected (an interrupted command, a killed session)."""
-    from ctxlean.capture import sweep
+def sweep_captures(max_age: float | None = None) -> int:
+    """Capture files that no PostToolUseFailure collected (an interrupted command, a killed session), older
+    than max_age seconds (default: capture's own limit)."""
+    from ctxlean.capture import MAX_CAPTURE_AGE_S, sweep
     from ctxlean.paths import capture_dir
 
-    return sweep(str(capture_dir()))
+    return sweep(str(capture_dir()), MAX_CAPTURE_AGE_S if max_age is None else max_age)

@@ -23,7 +23,15 @@ import zlib
 from collections.abc import Callable, Iterable, Iterator
 from typing import BinaryIO
 
-from ctxlean.store import HandleError, PayloadInfo, StoreError, check_handle, handle_for, pg_migrations
+from ctxlean.store import (
+    HandleError,
+    PayloadInfo,
+    SearchTimeout,
+    StoreError,
+    check_handle,
+    handle_for,
+    pg_migrations,
+)
 from ctxlean.store.chunks import FTS_MAX_BYTES, chunks_of, distinct_lines, read_chunks, walk_chunks
 
 
@@ -366,13 +374,17 @@ class PgStore:
             " GROUP BY p.id, b.id ORDER BY last DESC LIMIT %s",
             (_text(session_id), _text(project), _text(agent_id), limit)).fetchall()))
 
-    def search(self, project: str, query: str, limit: int = 10) -> list[tuple[PayloadInfo, str]]:
+    def search(self, project: str, query: str, limit: int = 10,
+               deadline: float | None = None) -> list[tuple[PayloadInfo, str]]:
         """PostgreSQL full-text search over this project's payloads: every word must occur; (info, snippet)
-        best first, within SEARCH_TIMEOUT_S (a StoreError saying so past it)."""
+        best first, within SEARCH_TIMEOUT_S or until `deadline` (time.monotonic()), whichever comes first:
+        SearchTimeout past it (nothing ranked by then: PostgreSQL cancels the statement whole)."""
+        budget = SEARCH_TIMEOUT_S if deadline is None else min(SEARCH_TIMEOUT_S, deadline - time.monotonic())
+
         def run() -> list[tuple]:
             with self.db.transaction():
                 self.db.execute("SELECT set_config('statement_timeout', %s, true)",
-                                (str(int(SEARCH_TIMEOUT_S * 1000)),))
+                                (str(max(int(budget * 1000), 1)),))
                 return self.db.execute(
                     f"SELECT {_PAYLOAD_COLUMNS}, ts_headline('simple', s.body, q.q, %(headline)s) FROM ("
                     "  SELECT s.payload_id, ts_rank(s.doc, q.q) AS rank FROM ctxlean.payload_search s,"
@@ -388,8 +400,7 @@ class PgStore:
             rows = self._read(run)
         except StoreError as exc:
             if isinstance(exc.__cause__, psycopg.errors.QueryCanceled):
-                raise StoreError(f"search_details stopped after {SEARCH_TIMEOUT_S:g} s: use fewer or rarer "
-                                 "words") from exc
+                raise SearchTimeout([]) from exc
             raise
         return [(info, row[-1]) for info, row in zip(self._infos(project, rows), rows, strict=True)]
 

@@ -51,8 +51,10 @@ class Store(Protocol):
                         limit: int = 40) -> list[PayloadInfo]:
         """Handles one agent offloaded in one session, last offloaded first."""
 
-    def search(self, project: str, query: str, limit: int = 10) -> list[tuple[PayloadInfo, str]]:
-        """Full-text search over the project's payloads: (info, snippet), best first."""
+    def search(self, project: str, query: str, limit: int = 10,
+               deadline: float | None = None) -> list[tuple[PayloadInfo, str]]:
+        """Full-text search over the project's payloads: (info, snippet), best first; the backend's work
+        stops at `deadline` (time.monotonic()) with SearchTimeout carrying the hits found by then."""
 
     def ledger_for_session(self, session_id: str) -> list[tuple]:
         """(ts, tool, handle, original_tokens, summary_tokens, agent_id) per offload of a session."""

@@ -23,8 +23,18 @@ import zlib
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
-from ctxlean.store import HandleError, PayloadInfo, StoreError, check_handle, handle_for, migrations
+from ctxlean.store import (
+    HandleError,
+    PayloadInfo,
+    SearchTimeout,
+    StoreError,
+    check_handle,
+    handle_for,
+    migrations,
+    search_terms,
+)
 from ctxlean.store.chunks import CHUNK_SIZE, FTS_MAX_BYTES, chunks_of, distinct_lines, read_chunks, walk_chunks
+from ctxlean.store.snippet import snippet
 
 TYPE_CHECKING = False  # typing costs every offloading hook call ~1.5 ms of imports
 if TYPE_CHECKING:
@@ -83,7 +93,7 @@ def _store_lock(path: Path, exclusive: bool):
     except ImportError:
         yield
         return
-    fd = os.open(f"{path}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    fd = os.open(f"{path}.lock", os.O_RDWR | os.O_CREAT | getattr(os, "O_NONBLOCK", 0), 0o600)  # never a FIFO's wait
     try:
         fcntl.flock(fd, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
         yield
@@ -452,13 +462,60 @@ class SqliteStore:
             " GROUP BY p.handle ORDER BY last DESC LIMIT ?", (session_id, project, agent_id, limit)).fetchall()
         return [PayloadInfo(h, project, t, k, d, s, n, c) for h, t, k, d, s, n, c, _ in rows]
 
-    def search(self, project: str, query: str, limit: int = 10) -> list[tuple[PayloadInfo, str]]:
-        """Full-text search over this project's payloads: (info, snippet) best first."""
-        rows = self.db.execute(
-            "SELECT handle, snippet(payload_fts, 3, '[', ']', ' ... ', 12) FROM payload_fts"
-            " WHERE payload_fts MATCH ? AND project = ? ORDER BY rank LIMIT ?",
-            (_fts_query(query), project, limit)).fetchall()
-        return [(self.info(handle, project), snippet) for handle, snippet in rows]
+    def search(self, project: str, query: str, limit: int = 10,
+               deadline: float | None = None) -> list[tuple[PayloadInfo, str]]:
+        """Full-text search over this project's payloads: (info, snippet) best first. Past `deadline`
+        (time.monotonic()) SQLite's work is interrupted: SearchTimeout carries the hits found by then.
+
+        Ranking gets the first half of the time; if it cannot finish, the newest matching payloads are
+        taken unranked. Snippets are cut from a bounded window around the first term found, not built by
+        FTS5's snippet(), which walks every hit in the payload's indexed text."""
+        words, _ = search_terms(query)  # any text: quotes, NULs and lone surrogates cannot break the query
+        match = " ".join(f'"{w}"' for w in words) or '""'
+        sql = "SELECT rowid, handle FROM payload_fts WHERE payload_fts MATCH ? AND project = ? ORDER BY {} LIMIT ?"
+        found: list[tuple[int, str]] = []
+        try:
+            with self._until(None if deadline is None else (time.monotonic() + deadline) / 2):
+                found = self.db.execute(sql.format("rank"), (match, project, limit)).fetchall()
+            ranked = True
+        except sqlite3.OperationalError as exc:
+            if "interrupt" not in str(exc):
+                raise
+            ranked = False
+        hits: list[tuple[PayloadInfo, str]] = []
+        try:
+            with self._until(deadline):
+                if not ranked:
+                    cursor = self.db.execute(sql.format("rowid DESC"), (match, project, limit))
+                    while row := cursor.fetchone():  # one at a time: what came before the deadline counts
+                        found.append(row)
+                for rowid, handle in found:
+                    if deadline is not None and time.monotonic() > deadline:
+                        raise SearchTimeout(hits)
+                    hits.append((self.info(handle, project), self._snippet(rowid, words)))
+        except sqlite3.OperationalError as exc:
+            if "interrupt" not in str(exc):
+                raise
+            raise SearchTimeout(hits) from None
+        if not ranked:
+            raise SearchTimeout(hits)
+        return hits
+
+    def _snippet(self, rowid: int, words: list[str]) -> str:
+        (body,) = self.db.execute("SELECT body FROM payload_fts WHERE rowid = ?", (rowid,)).fetchone()
+        return snippet(body or "", words)
+
+    @contextlib.contextmanager
+    def _until(self, deadline: float | None):
+        """SQLite work inside is interrupted (OperationalError "interrupted") once `deadline` passes."""
+        if deadline is None:
+            yield
+            return
+        self.db.set_progress_handler(lambda: time.monotonic() > deadline, 200)
+        try:
+            yield
+        finally:
+            self.db.set_progress_handler(None, 0)
 
     def ledger_for_session(self, session_id: str) -> list[tuple]:
         return self.db.execute(
@@ -484,12 +541,3 @@ class SqliteStore:
     def last_gc(self) -> float | None:
         row = self.db.execute("SELECT value FROM meta WHERE key = 'last_gc'").fetchone()
         return row[0] if row else None
-
-
-def _fts_query(query: str) -> str:
-    """Each word as a quoted FTS5 term (so user text with operators or quotes cannot break the query; a NUL
-    would end FTS5's parsing inside a quote, a lone surrogate cannot be bound at all)."""
-    clean = query.encode("utf-8", "replace").decode("utf-8").replace('"', " ").replace("\x00", " ")
-    words = [w for w in clean.split() if w]
-    return " ".join(f'"{w}"' for w in words) or '""'
-
