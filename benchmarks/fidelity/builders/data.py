@@ -159,7 +159,7 @@ def sqlite(tmp: Path) -> list[Case]:
     for name, mode, sql, kind, asked, needles in (
             ("sqlite_box_packages", "-box", "SELECT name, version, size_kb, section FROM packages ORDER BY size_kb DESC LIMIT 400",
              "table", "Which installed packages are biggest? Is libclang-cpp14 among them, and how big?",
-             lambda t: [N(first_match(r"^│ libclang-cpp14 .*$", t), ASKED), N(first_match(r"^│\s+name\s+│.*$", t), NAME)]),
+             lambda t: [N(first_match(r"^│ libclang-cpp14 .*$", t), ASKED), N("size_kb", NAME)]),
             ("sqlite_json_sections", "-json", "SELECT section, count(*) AS n, sum(size_kb) AS kb FROM packages GROUP BY section ORDER BY kb DESC",
              "json", "Which Debian sections take the most space?",
              lambda t: [N(first_match(r'\{"section":"\w+","n":\d+,"kb":\d+\}', t), VALUE)]),

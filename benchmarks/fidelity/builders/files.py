@@ -176,7 +176,8 @@ def binaries(tmp: Path) -> list[Case]:
         sh(f"{PY} -c \"import py_compile; py_compile.compile('{REPO}/src/ctxlean/config.py', cfile='{tmp}/config.pyc')\"")
         pyc = tmp / "config.pyc"
     cases.append(Case("binary_pyc", pyc.read_bytes(), tool="Read", tool_input={"file_path": "/repo/src/ctxlean/__pycache__/config.cpython-311.pyc"},
-                      kind="binary", program="Read", family="binary", asked="What is in this .pyc?", needles=[N("config", NAME)],
+                      kind="binary", program="Read", family="binary", asked="What is in this .pyc?",
+                      needles=[N("Configuration: defaults < user config", NAME)],
                       source="bytecode of this project's config.py"))
     db = tmp / "ledger.sqlite3"
     sh(f"sqlite3 {db} 'CREATE TABLE entry(id INTEGER PRIMARY KEY, account TEXT, amount INTEGER);' "
