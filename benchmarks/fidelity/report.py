@@ -186,4 +186,5 @@ def write_json(results: list, mb_per_s: float, path: Path) -> None:
         }
         for r in results
     ]
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps({"throughput_mb_per_s": round(mb_per_s, 1), "payloads": rows}, indent=1) + "\n")

@@ -13,6 +13,7 @@ from pathlib import Path
 from .base import (
     ASSERTION,
     COUNT,
+    ERROR,
     FAILING_TEST,
     HERE,
     LOCATION,
@@ -157,6 +158,17 @@ def path_to_regexp(tmp: Path) -> list[Case]:
                           + [N(first_match(r"Tests\s+(\d+ failed \| \d+ passed \(\d+\))", out.text, 1), COUNT),
                              N(first_match(r"AssertionError: .+$", out.text), ASSERTION),
                              N(first_match(r"src/index\.spec\.ts:\d+:\d+", out.text), LOCATION)]))
+    edit(work / "src/index.ts", "function escapeText(str: string) {", "function escapeText(str: string | number) {")
+    command = "npx tsc --noEmit -p tsconfig.json; npx vitest run src/index.spec.ts"
+    out = sh(f"{BIN}/tsc --noEmit -p tsconfig.json --pretty false; {BIN}/vitest run --coverage.enabled=false src/index.spec.ts", work)
+    failed = all_matches(r"^ FAIL  (.+ > .+)$", out.text, 1)
+    cases.append(Case("tsc_then_vitest_path_to_regexp", out.text, command, kind="js-tests", program="vitest",
+                      family="build", failing=True, exit_code=out.rc, source=bug + " and escapeText() taking string | number",
+                      asked="Type-check and test path-to-regexp after my edits: what breaks in the types and which tests fail?",
+                      needles=[N(first_match(r"src/index\.ts\(\d+,\d+\): error TS\d+: .+$", out.text), ERROR),
+                               N(failed[0].strip(), FAILING_TEST),
+                               N(first_match(r"Tests\s+(\d+ failed \| \d+ passed \(\d+\))", out.text, 1), COUNT)]))
+    edit(work / "src/index.ts", "function escapeText(str: string | number) {", "function escapeText(str: string) {")
     out = sh(f"{BIN}/vitest run --coverage.enabled=false --reporter=json src/index.spec.ts 2>/dev/null", work)
     cases.append(Case("vitest_path_to_regexp_json", out.text, "npx vitest run --reporter=json src/index.spec.ts 2>/dev/null", kind="json",
                       program="vitest", family="test-runner", failing=True, exit_code=out.rc, source=bug, asked=asked,

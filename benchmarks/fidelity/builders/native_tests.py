@@ -77,6 +77,17 @@ def go_pflag(tmp: Path) -> list[Case]:
         cases.append(Case(name, out.text, f"go test {flags} ./...".replace("  ", " "), exit_code=out.rc, source=bug,
                           failing=True, asked=asked, **{**common, "kind": "json" if flags == "-json" else "go-test"},
                           needles=needles))
+    (work / "debug_test.go").write_text('package pflag\n\nimport "fmt"\n\nfunc describe(f *Flag) string {\n'
+                                        '\treturn fmt.Sprintf("%d=%v (%s)", f.Name, f.Value, f.Usage)\n}\n')
+    command = "go vet ./...; go test -vet=off ./..."
+    out = sh(command, work, env=env)
+    cases.append(Case("go_vet_then_test_pflag", out.text, command, kind="go-test", program="go test", family="build",
+                      failing=True, exit_code=out.rc, source=bug + "; a Sprintf with a wrong verb in a test helper",
+                      asked="Vet and test pflag after my changes: what does vet flag, and which tests fail?",
+                      needles=[N(first_match(r"debug_test\.go:\d+:\d+: .+$", out.text), ERROR),
+                               N(first_match(r"--- FAIL: (\w+)", out.text), FAILING_TEST),
+                               N(first_match(r"^FAIL\tgithub.com/spf13/pflag\t.*$", out.text), COUNT)]))
+    (work / "debug_test.go").unlink()
     edit(work / "string_slice.go", "\t\t*s.value = v", "\t\t*s.value = append(*s.value, v...)")
     edit(work / "flag.go", "\toutShorts = shorthands[1:]", "\toutShorts = shorthands[2:]")
     out = sh("go test ./...", work, env=env)
@@ -324,6 +335,23 @@ def maven(tmp: Path) -> list[Case]:
         cases.append(Case("mvn_dependency_tree", out.text, "mvn dependency:tree", kind="text", program="mvn",
                           family="package-manager", exit_code=out.rc, asked="Which junit-jupiter-api version does the shop pull in?",
                           needles=[N(first_match(r"org\.junit\.jupiter:junit-jupiter-api:jar:[\d.]+:test", out.text), VERSION)]))
+    pom = (work / "pom.xml").read_text()
+    (work / "pom.xml").write_text(pom.replace("<artifactId>maven-compiler-plugin</artifactId><version>3.13.0</version>",
+                                              "<artifactId>maven-compiler-plugin</artifactId><version>3.13.0</version>"
+                                              "<configuration><compilerArgs><arg>-Xlint:all</arg></compilerArgs></configuration>"))
+    (work / "src/main/java/shop/Legacy.java").write_text(
+        "package shop;\n\nimport java.util.ArrayList;\nimport java.util.List;\n\npublic class Legacy implements java.io.Serializable {\n"
+        "    public List skus() {\n        List out = new ArrayList();\n        out.add(\"A-1\");\n        return out;\n    }\n"
+        "    @Deprecated public int oldTotal(Integer n) { return new Integer(n); }\n}\n")
+    out = sh(f"{mvn} clean test", work)
+    cases.append(Case("mvn_warnings_then_failures", out.text, "mvn clean test", kind="text", program="mvn",
+                      family="build", failing=True, exit_code=out.rc, asked=asked,
+                      needles=[N(first_match(r"^\[WARNING\] .*Legacy\.java:\[\d+,\d+\] .+$", out.text)[:100], ERROR),
+                               N("OrderServiceTest.checkoutAppliesDiscount:", FAILING_TEST),
+                               N("expected: <81> but was: <90>", ASSERTION),
+                               N(first_match(r"^\[ERROR\] Tests run: \d+, Failures: \d+, Errors: \d+, Skipped: \d+$", out.text), COUNT)]))
+    (work / "pom.xml").write_text(pom)
+    (work / "src/main/java/shop/Legacy.java").unlink()
     broken = work / "src/main/java/shop/Broken.java"
     broken.write_text("package shop;\n\npublic class Broken {\n    int total(java.util.List<String> xs) {\n"
                       "        int sum = 0;\n        for (String x : xs) sum += x;\n        return sum.length();\n    }\n}\n")

@@ -129,6 +129,30 @@ def small_projects(tmp: Path) -> list[Case]:
                       needles=[N("tests/test_calc.py::test_add_wrong", FAILING_TEST), N("1 failed", COUNT),
                                N("assert 4 == 5", ASSERTION)]))
     (project / "tests/test_broken.py").unlink()
+    write_files(project, {"tests/test_locale.py": """
+        import locale
+        import pytest
+
+        def currency_code(n):
+            lang, _ = locale.getdefaultlocale()  # deprecated since Python 3.11
+            return f"{lang or 'C'}-{n:04d}"
+
+        @pytest.mark.parametrize("n", range(300))
+        def test_currency_code(n):
+            assert currency_code(n).endswith(f"{n:04d}")
+
+        def test_currency_code_width():
+            assert currency_code(7) == "C-07"
+        """})
+    out, command = _pytest("-q tests/test_locale.py tests/test_calc.py", project)
+    cases.append(Case("pytest_warnings_then_failures", out.text, command, kind="pytest", program="pytest",
+                      family="test-runner", failing=True, exit_code=out.rc,
+                      asked="Run the locale and calc tests; ignore the deprecation noise, which tests fail?",
+                      needles=[N("FAILED tests/test_locale.py::test_currency_code_width", FAILING_TEST),
+                               N("FAILED tests/test_calc.py::test_div_zero", FAILING_TEST),
+                               N(first_match(r"^\d+ failed, \d+ passed, \d+ skipped, \d+ warnings in .*$", out.text).split(" in ")[0], COUNT),
+                               N(first_match(r"^E\s+AssertionError: assert '.+' == 'C-07'$", out.text).split("assert ", 1)[1], ASSERTION)]))
+    (project / "tests/test_locale.py").unlink()
     files, failing_names = {}, []
     rng = random.Random(7)
     for m in range(30):
