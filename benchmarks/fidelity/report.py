@@ -18,6 +18,8 @@ BIG_BYTES = 20_000
 FAILING_BIG_BYTES = 100_000
 TARGET_RECALL = 97.0
 TARGET_MB_PER_S = 50.0
+WARNING = re.compile(r"(?im)^.*warning")  # a line that reports warnings, in any tool's spelling
+DIAGNOSTIC = re.compile(r"\S+(?::\d+:\d+|\(\d+,\d+\)): ")  # file:line:col: or file(line,col): of a compiler
 
 
 def share(flags: list[bool]) -> str:
@@ -33,7 +35,8 @@ def issue_classes(result) -> list[str]:
     meta, text = result.case.meta, result.case.text
     classes = []
     needle_classes = {n.get("class") for n in meta["needles"]}
-    if meta.get("family") == "build" and "failing-test" in needle_classes and "warning:" in text:
+    diagnostic = any(n.get("class") == "error" and DIAGNOSTIC.search(n["text"]) for n in meta["needles"])
+    if meta["failing"] and "failing-test" in needle_classes and (diagnostic or len(WARNING.findall(text)) >= 3):
         classes.append("warnings then failing tests")
     if re.search(r"\b[\w.-]+-errors?\b", text[:400_000]) and meta.get("program") == "npm":
         classes.append('"error" inside package names')
