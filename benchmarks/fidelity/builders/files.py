@@ -89,6 +89,37 @@ def source_reads(tmp: Path) -> list[Case]:
     return cases
 
 
+def big_reads(tmp: Path) -> list[Case]:
+    """Big source files read whole, asked about a definition in their middle: the standard library here,
+    and the biggest files of the fetched repositories."""
+    cases = []
+    version = sys.version.split()[0]
+    for module in ("asyncio/base_events.py", "email/_header_value_parser.py", "tarfile.py", "logging/__init__.py",
+                   "inspect.py", "pathlib.py", "unittest/mock.py", "http/client.py", "zipfile.py"):
+        path = STDLIB / module
+        found = defs(path.read_text(), r"^(?:    )?def [a-z]\w+\(.*")
+        pick = found[len(found) // 2]
+        name = pick.split("def ", 1)[1].split("(")[0]
+        cases.append(read(f"read_big_{module.replace('/', '_').replace('.py', '').strip('_')}", path,
+                          f"Where is {name} in {module}, and what are its parameters?", [N(pick.strip()[:100], ASKED)],
+                          f"Python {version}'s {module}"))
+    for repo, rel, pattern in (("more-itertools/more-itertools", "tests/test_more.py", r"^class \w+\(TestCase\):$"),
+                               ("tj/commander.js", "lib/help.js", r"^  [a-z]\w+\(.*\) \{$"),
+                               ("DaveGamble/cJSON", "cJSON_Utils.c", r"^(?:static |CJSON_PUBLIC)\S*.* \*?\w+\(.*$"),
+                               ("spf13/pflag", "flag_test.go", r"^func Test\w+\(t \*testing\.T\) \{$")):
+        work = tmp / repo.replace("/", "+")
+        provenance = checkout(repo, work)
+        if provenance is None:
+            continue
+        text = (work / rel).read_text()
+        found = defs(text, pattern)
+        pick = found[len(found) // 2]
+        cases.append(read(f"read_big_{Path(rel).stem.replace('.', '_')}", work / rel,
+                          f"Open {rel}; I'm after {pick.strip()[:60]}", [N(pick.strip()[:100], ASKED)], provenance,
+                          shown=f"/src/{repo.split('/')[1]}/{rel}"))
+    return cases
+
+
 def markdown_reads(tmp: Path) -> list[Case]:
     cases = []
     for rel in ("README.md", "docs/summaries.md", "docs/replay.md"):
@@ -189,6 +220,6 @@ def binaries(tmp: Path) -> list[Case]:
     return cases
 
 
-BUILDERS = {"reads": source_reads, "markdown": markdown_reads, "minified-js": minified_js, "html": html_pages,
+BUILDERS = {"reads": source_reads, "big-reads": big_reads, "markdown": markdown_reads, "minified-js": minified_js, "html": html_pages,
             "binary": binaries}
 

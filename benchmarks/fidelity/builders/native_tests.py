@@ -260,6 +260,13 @@ def cjson(tmp: Path) -> list[Case]:
                          N(first_match(r"^\d+% tests passed, \d+ tests failed out of \d+$", out.text), COUNT),
                          N(first_match(r"^\s+\d+ - print_number \(Failed\)$", out.text).strip(), FAILING_TEST),
                          N(first_match(r"^make.*Error \d+$", out.text), ERROR)]))
+    command = "make -C build clean && make -C build VERBOSE=1 all test ARGS=--output-on-failure"
+    out = sh(command, work)
+    cases.append(Case("make_verbose_test_cjson", out.text, command, kind="compiler", program="make", family="build",
+                      failing=True, exit_code=out.rc, source=bug, asked=asked,
+                      needles=[N(first_match(r"^\d+% tests passed, \d+ tests failed out of \d+$", out.text), COUNT),
+                               N(first_match(r"^\s+\d+ - print_number \(Failed\)$", out.text).strip(), FAILING_TEST),
+                               N(first_match(r"print_number\.c:\d+:print_number_should_print_\w+", out.text), FAILING_TEST)]))
     out = sh("ctest --test-dir build", work)
     cases.append(Case("ctest_cjson", out.text, "ctest --test-dir build", kind="text", program="ctest",
                       family="test-runner", failing=True, exit_code=out.rc, source=bug, asked=asked,
@@ -317,6 +324,12 @@ def maven(tmp: Path) -> list[Case]:
                                N("InventoryTest.reserveTooMany", FAILING_TEST),
                                N(first_match(r"^\[ERROR\] Tests run: \d+, Failures: \d+, Errors: \d+, Skipped: \d+$", out.text), COUNT),
                                N("BUILD FAILURE", COUNT)]))
+    out = sh(f"{mvn} -X test 2>&1 | tail -c 280000", work)
+    cases.append(Case("mvn_debug_test_tail", out.text, "mvn -X test 2>&1 | tail -c 280000", kind="text", program="mvn",
+                      family="test-runner", failing=True, exit_code=out.rc, asked=asked,
+                      needles=[N("OrderServiceTest.checkoutAppliesDiscount:", FAILING_TEST),
+                               N("expected: <81> but was: <90>", ASSERTION),
+                               N(first_match(r"^\[ERROR\] Tests run: \d+, Failures: \d+, Errors: \d+, Skipped: \d+$", out.text), COUNT)]))
     report = work / "target/surefire-reports/shop.OrderServiceTest.txt"
     if report.exists():
         text = report.read_text()

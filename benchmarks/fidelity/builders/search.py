@@ -157,4 +157,34 @@ def repo_searches(tmp: Path) -> list[Case]:
     return cases
 
 
-BUILDERS = {"grep-own": grep_own, "rg": rg_searches, "listings": listings, "repo-search": repo_searches}
+def stdlib_searches(tmp: Path) -> list[Case]:
+    """Searches over Python's standard library as installed here: what an agent does to learn an API."""
+    import sysconfig
+
+    stdlib = Path(sysconfig.get_paths()["stdlib"])
+    cases = []
+    for name, command, pattern, asked in (
+            ("grep_stdlib_raise", f"grep -rn --include='*.py' 'raise ValueError' {stdlib}/email {stdlib}/http {stdlib}/json",
+             r".+/email/\S+\.py:\d+:.*raise ValueError.*", "Where does the email package raise ValueError? I'm after the header parser."),
+            ("rg_stdlib_defs_asyncio", f"rg -n '^\\s*(async )?def ' {stdlib}/asyncio", r".+/asyncio/base_events\.py:\d+:\s+async def \w+\(.*",
+             "Which coroutines does asyncio's base_events define? I want the one for connections."),
+            ("rg_stdlib_todo", f"rg -n 'XXX|TODO|FIXME' {stdlib} --glob '!test*' --glob '!idlelib' --glob '!site-packages'", r".+/(?:email|http|logging)/\S+\.py:\d+:.*",
+             "Which TODO or XXX notes are left in the email, http and logging packages?"),
+            ("find_stdlib_py", f"find {stdlib} -name '*.py' -not -path '*/test/*' -not -path '*/idlelib/*' -not -path '*/site-packages/*'", r".+/lib/python3\.11/email/\w+\.py",
+             "Which files make up the email package?"),
+            ("ls_laR_stdlib_email", f"ls -laR {stdlib}/email", r"^-.+ _header_value_parser\.py$", "How big is email/_header_value_parser.py?")):
+        if command.startswith("rg") and not need("rg"):
+            continue
+        out = sh(command)
+        if len(out.text.encode()) > 290_000:
+            out = sh(command + " | head -c 290000")
+            command += " | head -c 290000"
+        row = middle(out.text, pattern)
+        cases.append(Case(name, out.text, command, kind="listing" if command.startswith(("find", "ls")) else "grep",
+                          program=command.split()[0], family="listing" if command.startswith(("find", "ls")) else "search",
+                          exit_code=out.rc, source="the standard library of this machine's Python", asked=asked,
+                          needles=[N(row[:110], ASKED)]))
+    return cases
+
+
+BUILDERS = {"grep-own": grep_own, "stdlib-search": stdlib_searches, "rg": rg_searches, "listings": listings, "repo-search": repo_searches}

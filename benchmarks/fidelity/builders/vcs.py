@@ -117,6 +117,8 @@ def public_history(tmp: Path) -> list[Case]:
     if provenance is not None:
         cases.append(patch_case("git_log_patch_cjson", work, "git log -p -n 12 -- cJSON.c",
                                 "What did the recent fixes to cJSON.c change? I'm looking for the bounds checks.", provenance))
+        cases.append(patch_case("git_log_patch_cjson_tests", work, "git log -p -n 10 -- tests/",
+                                "Which cJSON tests were added recently, and what do they assert?", provenance))
         out = sh(f"{GIT} log --oneline --graph -n 300", work)
         merge = first_match(r"^[*| ]*\* +([0-9a-f]{7,}) Merge pull request #(\d+)", out.text)
         cases.append(Case("git_log_graph_cjson", out.text, "git log --oneline --graph -n 300", kind="git-log",
@@ -142,6 +144,9 @@ def public_history(tmp: Path) -> list[Case]:
     if provenance is not None:
         cases.append(patch_case("git_log_patch_pflag", work, "git log -p -n 8 -- flag.go",
                                 "How has flag.go's parsing changed lately?", provenance))
+        cases.append(patch_case("git_diff_pflag_range", work, "git diff HEAD~25 HEAD",
+                                "What changed in pflag over the last 25 commits? I need the changed lines.", provenance,
+                                kind="diff"))
         out = sh(f"{GIT} log --format='%h %an %ad %s' --date=short", work)
         row = out.text.splitlines()[len(out.text.splitlines()) // 2]
         cases.append(Case("git_log_format_pflag", out.text, "git log --format='%h %an %ad %s' --date=short",
@@ -175,11 +180,18 @@ def more_public_history(tmp: Path) -> list[Case]:
                 ("git_log_patch_commander", "git log -p -n 10 -- lib/command.js",
                  "How did recent commits change lib/command.js? I need the exact edited lines."),
                 ("git_log_stat_commander", "git log --stat -n 40", "Which recent commits touched lib/help.js?"),
-                ("git_show_commander_head", "git show HEAD~5", "What did HEAD~5 change?"))),
+                ("git_show_commander_head", "git show HEAD~5", "What did HEAD~5 change?"),
+                ("git_log_patch_commander_tests", "git log -p -n 4 -- tests/*.test.js",
+                 "Which tests changed in the last four commits that touched them, and how? Show me the edited assertions."),
+                ("git_diff_commander_range", "git diff HEAD~20 HEAD -- lib/",
+                 "What changed in lib/ over the last twenty commits?"))),
             ("more-itertools/more-itertools", (
                 ("git_log_patch_more_itertools", "git log -p -n 10 -- more_itertools/more.py",
                  "What changed in more.py in the last ten commits?"),
-                ("git_log_oneline_more_itertools", "git log --oneline -n 1500", "Find the commit that added windowed_complete."))),
+                ("git_log_oneline_more_itertools", "git log --oneline -n 1500", "Find the commit that added windowed_complete."),
+                ("git_show_more_itertools_3", "git show HEAD~3", "What did HEAD~3 change in more-itertools?"),
+                ("git_log_patch_more_itertools_tests", "git log -p -n 15 -- tests/test_recipes.py",
+                 "How were the recipe tests edited lately?"))),
             ("pillarjs/path-to-regexp", (
                 ("git_log_patch_path_to_regexp", "git log -p -n 6 -- src/index.ts",
                  "How has src/index.ts changed lately? Show me the changed code."),
