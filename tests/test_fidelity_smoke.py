@@ -16,7 +16,7 @@ SLICE = ("^(pytest_big_mixed|pytest_verbose_big|pytest_ra_all|unittest_verbose|p
          "python_chained_traceback|node_test_spec|cargo_clippy_then_test_semver|ruff_ctxlean_summarize_all|mypy_big|"
          "mypy_strict_more_itertools|ruff_concise|tsc_errors|postgres_server_log|rust_panic|"
          "shellcheck_gettextize_json1|json_pip_inspect|read_engine_py|ls_la_usr_bin|grep_self|"
-         "git_log_oneline_ctxlean|html_pydoc_argparse|json_jsonschema_issue232|git_show_commander_head|npm_view_jest|"
+         "git_log_graph_cjson|git_blame_cjson|html_pydoc_argparse|json_jsonschema_issue232|git_show_commander_head|npm_view_jest|"
          "log_apt_history|binary_png)$")
 
 

@@ -29,11 +29,13 @@ def changed_lines(patch: str, count: int = 2) -> list[str]:
 
 def patch_case(name: str, cwd: Path, command: str, asked: str, source: str, kind: str = "git-log",
                extra: list[N] | None = None) -> Case:
+    """A patch-printing git command's output; its needles are changed lines and the newest commit's short
+    hash (7 characters, as `git log --oneline` prints it: any longer abbreviation holds it)."""
     out = sh(f"{GIT} {command[4:]}", cwd)
     needles = [N(line, CHANGED) for line in changed_lines(out.text)] + (extra or [])
     commit = re.search(r"^commit ([0-9a-f]{40})", out.text, re.M)
     if commit:
-        needles.append(N(commit.group(1)[:12], IDENT))
+        needles.append(N(commit.group(1)[:7], IDENT))
     return Case(name, out.text, command, kind=kind, program=" ".join(command.split()[:2]), family="vcs",
                 exit_code=out.rc, asked=asked, source=source, needles=needles)
 
@@ -48,7 +50,7 @@ def own_history(tmp: Path) -> list[Case]:
     subject = first_match(rf"^commit {middle}\n(?:.+\n)+?\n    (.+)$", out.text, 1)
     cases.append(Case("git_log_ctxlean", out.text, "git log -n 80", kind="git-log", program="git log", family="vcs",
                       exit_code=out.rc, source=src, asked=f"Find the commit that did this: {subject[:60]}",
-                      needles=[N(middle[:12], IDENT), N(subject[:80], NAME)]))
+                      needles=[N(middle[:7], IDENT), N(subject[:80], NAME)]))
     out = sh(f"{GIT} log --oneline", repo)
     rows = out.text.splitlines()
     row = rows[len(rows) // 2]
@@ -56,10 +58,12 @@ def own_history(tmp: Path) -> list[Case]:
                       family="vcs", exit_code=out.rc, source=src, asked=f"Which commit was \"{row[8:60]}\"?",
                       needles=[N(row.split()[0], IDENT), N(rows[0].split()[0], IDENT)]))
     out = sh(f"{GIT} log --stat -n 40", repo)
+    row = re.sub(r"^.*?(src/ctxlean/\S+\.py) .*$", r"\1", next(
+        ln for ln in out.text.split("\n")[len(out.text.split("\n")) // 2:] if re.match(r"^ src/ctxlean/\S+\.py +\| +\d+ [+-]+$", ln)))
     cases.append(Case("git_log_stat_ctxlean", out.text, "git log --stat -n 40", kind="git-log", program="git log",
                       family="vcs", exit_code=out.rc, source=src,
-                      asked="Which recent commits touched src/ctxlean/offload.py, and how much?",
-                      needles=[N(first_match(r"^ src/ctxlean/offload\.py +\| +\d+ [+-]+$", out.text).strip(), CHANGED),
+                      asked=f"Which recent commits touched {row}, and how much?",
+                      needles=[N(first_match(rf"^ {re.escape(row)} +\| +\d+ [+-]+$", out.text).strip(), CHANGED),
                                N(first_match(r"^ \d+ files? changed.*$", out.text).strip(), COUNT)]))
     for name, command, asked in (
             ("git_log_patch_summarize", "git log -p -n 6 -- src/ctxlean/summarize/",
