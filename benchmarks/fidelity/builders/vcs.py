@@ -27,12 +27,22 @@ def changed_lines(patch: str, count: int = 2) -> list[str]:
     return list(dict.fromkeys(p[:100] for p in picks))
 
 
+def identifier(line: str) -> str:
+    """The most telling name in a changed line: its longest identifier-like word of 5+ characters."""
+    words = re.findall(r"[A-Za-z_][A-Za-z0-9_]{4,}", line)
+    return max(words, key=len) if words else ""
+
+
 def patch_case(name: str, cwd: Path, command: str, asked: str, source: str, kind: str = "git-log",
                extra: list[N] | None = None) -> Case:
     """A patch-printing git command's output; its needles are changed lines and the newest commit's short
     hash (7 characters, as `git log --oneline` prints it: any longer abbreviation holds it)."""
     out = sh(f"{GIT} {command[4:]}", cwd)
-    needles = [N(line, CHANGED) for line in changed_lines(out.text)] + (extra or [])
+    changed = changed_lines(out.text)
+    needles = [N(line, CHANGED) for line in changed] + (extra or [])
+    names = list(dict.fromkeys(filter(None, map(identifier, changed))))
+    if names:  # an agent asks about particular changes: it names what it is after
+        asked += f" I'm after the lines with {', '.join(f'`{n}`' for n in names)}."
     commit = re.search(r"^commit ([0-9a-f]{40})", out.text, re.M)
     if commit:
         needles.append(N(commit.group(1)[:7], IDENT))
