@@ -67,7 +67,7 @@ def _transcript_with_call(path, event: dict, tool_input: dict) -> str:
 
 def test_a_partial_read_the_model_asked_for_reaches_it_whole(tmp_path):
     event = load_sample("post_read_big.json")
-    asked = {**event["tool_input"], "offset": 1, "limit": 2000}
+    asked = {"file_path": "/home/user/proj/src/billing.py", "offset": 1, "limit": 2000}  # source: one edits it
     event["tool_input"] = asked
     event["transcript_path"] = _transcript_with_call(tmp_path / "t.jsonl", event, asked)
     assert answer(event) is None  # passed through: Claude Code shows it as it is
@@ -76,6 +76,7 @@ def test_a_partial_read_the_model_asked_for_reaches_it_whole(tmp_path):
 def test_a_limit_only_ctxlean_added_is_not_a_partial_read(tmp_path):
     """PreToolUse's bounded Read adds a limit the model never asked for: that Read is still offloaded."""
     event = load_sample("post_read_big.json")
+    event["tool_input"] = {"file_path": "/home/user/proj/src/billing.py"}
     event["transcript_path"] = _transcript_with_call(tmp_path / "t.jsonl", event, dict(event["tool_input"]))
     event["tool_input"] = {**event["tool_input"], "limit": 2000}
     assert HANDLE.search(updated(event)["file"]["content"])

@@ -64,8 +64,12 @@ def _marker(m: re.Match) -> str:
 
 def _starts(text: str) -> list[int]:
     """Where a trigger occurs in text, in order: one str.find pass per trigger (C speed) over the
-    ASCII-lower-cased text, far faster than a regex alternation over every character."""
-    lowered = text.translate(_ASCII_LOWER)
+    lower-cased text, far faster than a regex alternation over every character. (A non-ASCII letter that
+    lower-cases to ASCII, such as the Kelvin sign, may add a trigger where no secret is: the pattern, which
+    is case-sensitive, then finds nothing there.)"""
+    lowered = text.lower()  # C speed; a letter whose lower case is longer shifts offsets: then ASCII only
+    if len(lowered) != len(text):
+        lowered = text.translate(_ASCII_LOWER)
     found: set[int] = set()
     for trigger in TRIGGERS:
         at = lowered.find(trigger)

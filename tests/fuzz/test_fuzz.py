@@ -49,6 +49,7 @@ def test_fuzz_for_a_bounded_time(target, tmp_path):
     work = tmp_path / "corpus"
     work.mkdir()
     failed = HERE / "corpus" / target
+    failed.mkdir(parents=True, exist_ok=True)  # git keeps no empty directory: a target that never failed has none
     proc = subprocess.run([sys.executable, str(HERE / "targets.py"), target, f"-max_total_time={SECONDS}",
                            "-timeout=30", "-rss_limit_mb=3072", f"-artifact_prefix={failed}/", str(work), str(failed)],
                           capture_output=True, text=True, timeout=SECONDS + 300, cwd=tmp_path)

@@ -95,7 +95,7 @@ def test_fifo_transcript_config_or_read_target_never_holds_a_hook(tmp_path):
                               env=env, capture_output=True, timeout=60)
         assert proc.returncode == 0 and time.monotonic() - started < 20
     # with a FIFO as the project config the hook fails open (and says why), with a good one it offloads
-    assert "not a regular file" in (tmp_path / "store" / "errors.log").read_text()
+    assert "is not a file" in (tmp_path / "store" / "errors.log").read_text()  # the config named, and the fix
     os.unlink(project / ".claude" / "ctxlean.toml")
     proc = subprocess.run([sys.executable, "-m", "ctxlean", "hook", "post-tool-use"], input=json.dumps(read).encode(),
                           env=env, capture_output=True, timeout=60)

@@ -35,6 +35,7 @@ MAX_HUNK_LINES = 2000  # a hunk's lines looked at for its changes
 STAT_ROW = lazy(r"^ (\S[^\n]*?) +\| +(\d+|Bin [^\n]*?)(?: [+-]*)?$", re.M)  # the +/- bar is left out
 STAT_TOTAL = lazy(r"^ *\d+ files? changed(?:, \d+ insertions?\(\+\))?(?:, \d+ deletions?\(-\))?$", re.M)
 CHANGED_CHARS = 160
+HUNK_LINE_STARTS = " +-\\"  # context, added, removed, "\\ No newline at end of file"
 
 
 def is_diff(payload: Payload) -> int:
@@ -125,21 +126,23 @@ def _changed_lines(body: Body, text: str, files: list[dict]) -> None:
     """Whole hunks (header, then the +/- lines), smallest first while they fit, shown in diff order; the
     number of hunks left out at the end."""
     lines = text.split("\n")
-    hunks = []  # (changed lines, order, header row, rows)
+    hunks = []  # (changed lines, order, header row, changed lines)
     for f in files:
         for n, header in f["hunks"]:
-            rows = []
+            changed = []
             for line in lines[n:n + MAX_HUNK_LINES]:  # n is 1-based: lines[n] is the line after the header
-                if line.startswith(("@@ ", "diff --git ")):
-                    break
-                if line.startswith(("+", "-")) and not line.startswith(("+++ ", "--- ")):
-                    rows.append(clip("  " + line, CHANGED_CHARS))
-            hunks.append((len(rows), len(hunks), clip(f"L{n} {f['name']}: {header}", 160), rows))
+                if line and line[0] not in HUNK_LINE_STARTS:
+                    break  # the hunk ended: the next header, a commit line (an empty line may be stripped context)
+                if line[:1] in ("+", "-") and not line.startswith(("+++ ", "--- ")):
+                    changed.append(line)
+            hunks.append((len(changed), len(hunks), f"L{n} {f['name']}: {header}", changed))
     if not hunks or not body.add("changed lines, smallest hunks first:"):
         return
     room = body.room() - nbytes("  ... 999,999 more hunks") - 1
     chosen = []
-    for _size, order, header, rows in sorted(hunks):
+    for _size, order, header, changed in sorted(hunks):
+        rows = [clip("  " + line, CHANGED_CHARS) for line in changed]
+        header = clip(header, 160)
         cost = sum(nbytes(row) + 1 for row in (header, *rows))
         if cost > room:
             if not chosen and room > 200:  # one hunk too big for the room: its start
