@@ -22,13 +22,14 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from builders import (  # noqa: E402
+    c_compilers,
+    compiled_tests,
     data,
     files,
     js_tests,
+    jvm,
     linters,
     logs,
-    native,
-    native_tests,
     packages,
     python_tests,
     runtime,
@@ -38,8 +39,8 @@ from builders import (  # noqa: E402
 )
 from builders.base import CORPUS  # noqa: E402
 
-MODULES = (python_tests, js_tests, native_tests, native, linters, runtime, packages, vcs, search, files, data, logs,
-           system)
+MODULES = (python_tests, js_tests, compiled_tests, jvm, c_compilers, linters, runtime, packages, vcs, search, files,
+           data, logs, system)
 WORK = Path("/tmp/ctxlean-corpus")  # fixed, so that paths inside payloads are the same on every rebuild
 
 
