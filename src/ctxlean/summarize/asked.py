@@ -10,6 +10,7 @@ the ones the summary shows. Deterministic: the same words and payload give the s
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 from ctxlean.lazy_re import lazy
 from ctxlean.summarize.common import LineIndex
@@ -73,6 +74,7 @@ def terms_of(asked: str) -> list[str]:
     return sorted(found, key=lambda t: (-len(t), t))[:MAX_TERMS]
 
 
+@lru_cache(maxsize=4)
 def asked_lines(text: str, asked: str, limit: int = 40) -> tuple[list[tuple[int, str, float]], list[str]]:
     """(line number, line, score) of the best-matching lines for `asked`, in payload order, at most
     `limit`, and the specific terms they were found by (rarest first); ([], []) when nothing specific

@@ -3,12 +3,15 @@
 The kind's own summarizer (registry.py) describes the payload as a whole: a test run's counts, a JSON
 document's shape, a diff's files. What other detectors recognise in the same payload is added after it,
 ranked by what a coding agent acts on: test failures, then errors, then the lines holding what the model
-was looking for (summarize.asked), then a failing exit status, then warnings. A build log whose compiler
+was looking for (summarize.asked), then a failing exit status (warnings are not added: a build's hundreds
+of them are what hides the rest). A build log whose compiler
 warnings are its bulk still shows the test that failed at its end; a summary of a grep for a name shows
 the lines with that name. Findings the kind's summarizer already covers (a test runner's failures, a
 compiler's diagnostics, a log's error levels) are left to it, and a line it shows already is not repeated.
-When there is more to add, the kind's summary gets a smaller share of the budget (at least
-1 - EXTRA_SHARE of it); the fetch hint then points at the most important finding.
+When there is more to add, the kind's summary is cut to a smaller share of the budget (at least
+1 - EXTRA_SHARE of it): summaries are written most important line first, so its last lines go; a kind
+whose end must stay (REBUILT) is summarized again in the smaller budget. The fetch hint then points at
+the most important finding.
 """
 
 from __future__ import annotations
@@ -17,27 +20,30 @@ import re
 
 from ctxlean.summarize import Payload, Summary, forms
 from ctxlean.summarize.asked import asked_lines
-from ctxlean.summarize.common import Body, clip, grep_hint, nbytes
+from ctxlean.summarize.common import Body, clamp, clip, grep_hint, nbytes
 from ctxlean.tokens import estimate_tokens
 
 EXTRA_SHARE = 0.45
 ASKED = "asked"  # the finding kind of a line matching what the model asked for
-ORDER = (forms.FAILURE, forms.ERROR, ASKED, forms.EXIT, forms.WARNING)
-PER_KIND = {forms.FAILURE: 12, forms.ERROR: 10, ASKED: 12, forms.EXIT: 2, forms.WARNING: 3}
+ORDER = (forms.FAILURE, forms.ERROR, ASKED, forms.EXIT)
+PER_KIND = {forms.FAILURE: 12, forms.ERROR: 10, ASKED: 12, forms.EXIT: 2}
 HEADINGS = {forms.FAILURE: "test failures", forms.ERROR: "errors", ASKED: "lines with what was asked for",
-            forms.EXIT: "exit status", forms.WARNING: "warnings"}
+            forms.EXIT: "exit status"}
 # What a kind's own summary already reports, so the composition does not add it again. A kind that is
 # content rather than a program's run (a file, a listing, grep matches, a document) has none of these
 # findings: its "error:" is a parameter name or prose.
 # A test runner's summary reports its failures, errors and totals.
-ALL_FORMS = forms.ALL
+ALL_FORMS = forms.SERIOUS
 COVERS = {**{kind: ALL_FORMS for kind in ("pytest", "unittest", "js-tests", "go-test", "cargo-test")},
-          "diagnostics": {forms.ERROR, forms.WARNING}, "log": {forms.ERROR}, "traceback": {forms.ERROR},
+          "diagnostics": {forms.ERROR}, "log": {forms.ERROR}, "traceback": {forms.ERROR},
           **{kind: ALL_FORMS for kind in ("source", "json", "grep", "listing", "table", "html", "diff", "git-log")},
           "binary": ALL_FORMS | {ASKED}}
 # Kinds whose own summarizer never scans for all the forms (summarize.text.serious_lines does): the
 # composition scans only for what they leave out. The others share one cached scan of every form.
 SCANS_OWN = frozenset({"log", "traceback"})
+# Kinds whose summary ends with something that must stay (a text's tail, a file's names): made again in
+# the smaller budget instead of cut short.
+REBUILT = frozenset({"source", "text", "diagnostics"})
 LINE_CHARS = 200
 
 
@@ -48,16 +54,20 @@ def compose(payload: Payload, kind: str, summarizer, budget_tokens: int) -> Summ
     missing = [f for f in findings if not _shown(own.body, f)]
     if not missing:
         return own
-    wanted = sum(estimate_tokens(_row(f)) + 1 for f in missing) + 8 * len(ORDER)
+    # room for every finding: a smaller summary may no longer show some it showed
+    wanted = sum(estimate_tokens(_row(f)) + 1 for f in findings) + 8 * len(ORDER)
     extra_tokens = min(wanted, int(budget_tokens * EXTRA_SHARE))
-    own = summarizer(payload, budget_tokens - extra_tokens)
-    missing = [f for f in missing if not _shown(own.body, f)]
-    room = budget_tokens - estimate_tokens(own.body) - 1
+    if kind in REBUILT:
+        body = summarizer(payload, budget_tokens - extra_tokens).body
+    else:
+        body = clamp(own.body, budget_tokens - extra_tokens)  # its last lines are its least important ones
+    missing = [f for f in findings if not _shown(body, f)]
+    room = budget_tokens - estimate_tokens(body) - 1
     extra = _section(missing, room)
     if not extra:
         return own
     top = missing[0][2]
-    return Summary(own.kind, own.body + "\n" + extra, own.description, _hint(top, payload, own.hint))
+    return Summary(own.kind, body + "\n" + extra, own.description, _hint(top, payload, own.hint))
 
 
 def _findings(payload: Payload, kind: str) -> list[tuple[int, str, str]]:
@@ -67,7 +77,7 @@ def _findings(payload: Payload, kind: str) -> list[tuple[int, str, str]]:
     by_kind: dict[str, list[tuple[int, str, str]]] = {k: [] for k in ORDER}
     wanted = ALL_FORMS - covered
     if wanted:
-        for number, line, found in forms.salient_lines(payload.text, wanted if kind in SCANS_OWN else ALL_FORMS):
+        for number, line, found in forms.salient_lines(payload.text, wanted if kind in SCANS_OWN else forms.SERIOUS):
             if found in wanted:
                 by_kind[found].append((number, line, found))
     if ASKED not in covered and payload.asked:
@@ -87,9 +97,17 @@ def _findings(payload: Payload, kind: str) -> list[tuple[int, str, str]]:
 
 
 def _shown(body: str, finding: tuple[int, str, str]) -> bool:
+    """The kind's summary already shows this line: by its number (`L12:`, `L12 `, `(L12)`) or its text."""
     number, line, _ = finding
     text = line.strip()[:60]
-    return bool(re.search(rf"\bL{number}\b", body)) or (len(text) >= 12 and text in body)
+    mark = f"L{number}"
+    at = body.find(mark)
+    while at >= 0:
+        after = body[at + len(mark):at + len(mark) + 1]
+        if (at == 0 or not body[at - 1].isalnum()) and not after.isdigit():
+            return True
+        at = body.find(mark, at + 1)
+    return len(text) >= 12 and text in body
 
 
 def _row(finding: tuple[int, str, str]) -> str:

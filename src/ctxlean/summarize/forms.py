@@ -41,7 +41,7 @@ _FORMS = [(kind, literals, lazy(pattern, flags)) for kind, literals, pattern, fl
      + _ALONE_R + r"|\b[1-9]\d* (?:failed|failures?)\b(?![\w-])|\btests? failed\b", 0),
     (FAILURE, ("expected",), r"\bexpected\b[^\n]{0,80}?\b(?:got|but (?:was|got)|actual|received)\b", 0),
     (FAILURE, ("rror",), r"\b[1-9]\d* errors?\b(?![\w-])|\bAssertionError\b", 0),
-    (FAILURE, ("passed",), r"\b\d+/\d+ tests? passed", 0),
+    (FAILURE, ("tests passed", "test passed"), r"\b\d+/\d+ tests? passed", 0),
     (ERROR, ("rror", "fatal", "crit", "panic", "severe", "emerg"),
      _ALONE_L + r"(?:ERROR|FATAL|CRITICAL|CRIT|PANIC|SEVERE|EMERG)" + _ALONE_R + r"|"
      + _ALONE_L + r"(?:[Ee]rror|[Ff]atal)(?:\[[\w-]+\]| TS\d+)?:|^npm error |"
@@ -61,6 +61,7 @@ _FORMS = [(kind, literals, lazy(pattern, flags)) for kind, literals, pattern, fl
     (WARNING, ("warn",), _ALONE_L + r"(?:[Ww]arning|WARNING|WARN)(?:\[[\w-]+\])?(?::|" + _ALONE_R + r")", 0),
 )]
 ALL = frozenset(RANK)
+SERIOUS = frozenset({FAILURE, ERROR, EXIT})  # what summaries list; warnings only count towards nothing
 
 
 def _literals(kinds: frozenset) -> tuple[str, ...]:

@@ -76,7 +76,7 @@ FENCE = lazy(r"^[ \t]*(?:```|~~~)", M)
 # A qualified name: two or more identifiers joined by dots (a file name like `setup.py` is one too).
 QUALIFIED = lazy(r"(?<![\w.])[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+")
 OUTLINE_SHARE = 0.65  # of the budget for the outline when the file uses qualified names
-NAMES_SAMPLE = 1 << 20
+NAMES_SAMPLE = 128 << 10  # names are counted in the file's first 128 KB
 
 
 def path_of(payload: Payload) -> str:

@@ -67,7 +67,7 @@ def split_lines(text: str) -> list[str]:
 
 def serious_lines(text: str) -> list[tuple[int, str]]:
     """(line number, line) of the lines showing a failure, an error or an exit status (summarize.forms)."""
-    return [(n, line) for n, line, kind in forms.salient_lines(text) if kind != forms.WARNING]
+    return [(n, line) for n, line, _ in forms.salient_lines(text, forms.SERIOUS)]
 
 
 def notable_lines(text: str, first: int, last: int, limit: int = 12) -> tuple[list[tuple[int, str]], int]:
