@@ -98,8 +98,10 @@ def _findings(payload: Payload, kind: str) -> list[tuple[int, str, str]]:
 
 def _shown(body: str, finding: tuple[int, str, str]) -> bool:
     """The kind's summary already shows this line: by its number (`L12:`, `L12 `, `(L12)`) or its text."""
-    number, line, _ = finding
+    number, line, kind = finding
     text = line.strip()[:60]
+    if kind == ASKED:  # the line itself: an outline's `name L12` does not show what was asked about it
+        return len(text) >= 12 and text in body
     mark = f"L{number}"
     at = body.find(mark)
     while at >= 0:
