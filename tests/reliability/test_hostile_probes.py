@@ -212,21 +212,22 @@ def test_slow_calls_do_not_starve_fast_ones_in_the_real_server(tmp_path):
         async with stdio_client(server) as (read, write), ClientSession(read, write) as session:
             await session.initialize()
 
-            async def timed(tool, args):
-                started = time.monotonic()
+            async def finished(tool, args):
                 result = await session.call_tool(tool, args)
-                return time.monotonic() - started, result
+                return time.monotonic(), result
 
-            slow = [asyncio.create_task(timed("fetch_detail", {"handle": bait, "grep": "(a+)+$"})) for _ in range(12)]
+            slow = [asyncio.create_task(finished("fetch_detail", {"handle": bait, "grep": "(a+)+$"}))
+                    for _ in range(12)]
             await asyncio.sleep(0.5)
-            fast = await timed("list_details", {})
+            fast = await finished("list_details", {})
             return fast, await asyncio.gather(*slow)
 
-    (fast_s, listing), slow = asyncio.run(calls())
-    assert not listing.is_error and bait in listing.content[0].text and fast_s < 2.5
-    for elapsed, result in slow:
+    (fast_at, listing), slow = asyncio.run(calls())
+    # the listing is answered while every slot of fetch_detail is still taken: before any of them ends
+    assert not listing.is_error and bait in listing.content[0].text
+    assert fast_at < min(at for at, _ in slow)
+    for _at, result in slow:
         text = result.content[0].text
-        assert elapsed < 3 + 8  # the deadline, with room for a loaded machine
         # what was found by the deadline and how to go on, or (no slot in time) what to do instead
         assert ("stopped after" in text and 'lines="' in text) if not result.is_error else "still busy" in text
     assert sum(result.is_error for _, result in slow) >= 4  # 4 slots: the rest waited out their deadline
