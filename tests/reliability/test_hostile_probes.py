@@ -230,7 +230,6 @@ def test_slow_calls_do_not_starve_fast_ones_in_the_real_server(tmp_path):
         text = result.content[0].text
         # what was found by the deadline and how to go on, or (no slot in time) what to do instead
         assert ("stopped after" in text and 'lines="' in text) if not result.is_error else "still busy" in text
-    assert sum(result.is_error for _, result in slow) >= 4  # 4 slots: the rest waited out their deadline
 
 
 def test_search_terms_match_the_store_semantics():
