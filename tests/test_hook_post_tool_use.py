@@ -73,6 +73,22 @@ def test_a_partial_read_the_model_asked_for_reaches_it_whole(tmp_path):
     assert answer(event) is None  # passed through: Claude Code shows it as it is
 
 
+def test_with_edited_views_kept_a_file_the_session_changed_reaches_the_model_whole(tmp_path, monkeypatch):
+    event = load_sample("post_read_big.json")
+    asked = {"file_path": "/home/user/proj/src/billing.py"}
+    event["tool_input"] = asked
+    transcript = tmp_path / "t.jsonl"
+    _transcript_with_call(transcript, event, asked)
+    edit = {"type": "assistant", "message": {"id": "msg_0", "role": "assistant", "content": [
+        {"type": "tool_use", "id": "toolu_edit", "name": "Edit", "input": {"file_path": asked["file_path"],
+                                                                          "old_string": "a", "new_string": "b"}}]}}
+    transcript.write_text(json.dumps(edit) + "\n" + transcript.read_text())
+    event["transcript_path"] = str(transcript)
+    assert HANDLE.search(updated(event)["file"]["content"])  # the default keeps only partial views whole
+    monkeypatch.setenv("CTXLEAN_KEEP_WHOLE_VIEWS", "partial,edited")
+    assert answer(event) is None
+
+
 def test_a_limit_only_ctxlean_added_is_not_a_partial_read(tmp_path):
     """PreToolUse's bounded Read adds a limit the model never asked for: that Read is still offloaded."""
     event = load_sample("post_read_big.json")

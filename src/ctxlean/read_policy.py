@@ -97,39 +97,16 @@ def editable(path: str) -> bool:
     return os.path.splitext(path)[1].lower() in EXTENSIONS
 
 
-def model_input(transcript: str | os.PathLike, tool_use_id: str) -> dict | None:
-    """The input the model wrote for this call, from the transcript (PreToolUse may have rewritten the one
-    the hooks see: ctxlean's own bounded Read adds a limit); None when the transcript does not have it."""
-    needle = tool_use_id.encode()
+def _tool_uses(transcript: str | os.PathLike, wanted: Callable[[bytes], bool]):
+    """The tool_use blocks of the transcript's assistant lines (its last 16 MB, latest first) that
+    `wanted(line)` lets through, read without blocking (a FIFO there must not hold the hook)."""
     try:
-        fh = open_regular(transcript)  # a FIFO there must not hold the hook
+        fh = open_regular(transcript)
     except OSError:
-        return None
+        return
     with fh:
         for line in lines_from_end(fh, os.fstat(fh.fileno()).st_size, MAX_TAIL_BYTES):
-            if needle not in line or b'"assistant"' not in line[:1000]:
-                continue
-            try:
-                content = (json.loads(line).get("message") or {}).get("content")
-            except (ValueError, AttributeError):
-                continue
-            for block in content if isinstance(content, list) else ():
-                if isinstance(block, dict) and block.get("id") == tool_use_id and isinstance(block.get("input"), dict):
-                    return block["input"]
-    return None
-
-
-def edited_in(transcript: str | os.PathLike, cwd: str | None) -> set[str]:
-    """The files the session's edit calls changed, from the transcript's tail (its last 16 MB)."""
-    found: set[str] = set()
-    try:
-        fh = open_regular(transcript)  # a FIFO there must not hold the hook
-    except OSError:
-        return found
-    with fh:
-        for line in lines_from_end(fh, os.fstat(fh.fileno()).st_size, MAX_TAIL_BYTES):
-            if b'"assistant"' not in line[:1000] or not (any(mark in line for mark in _EDIT_MARKS)
-                                                          or (b"sed " in line and b" -i" in line)):
+            if b'"assistant"' not in line[:1000] or not wanted(line):
                 continue
             try:
                 entry = json.loads(line)
@@ -137,9 +114,25 @@ def edited_in(transcript: str | os.PathLike, cwd: str | None) -> set[str]:
                 continue
             content = (entry.get("message") or {}).get("content") if entry.get("type") == "assistant" else None
             for block in content if isinstance(content, list) else ():
-                if isinstance(block, dict) and block.get("type") == "tool_use":
-                    path = edited(str(block.get("name")), block.get("input") if isinstance(block.get("input"),
-                                                                                       dict) else None, cwd)
-                    if path:
-                        found.add(path)
-    return found
+                if isinstance(block, dict) and block.get("type") == "tool_use" and isinstance(block.get("input"),
+                                                                                              dict):
+                    yield block
+
+
+def model_input(transcript: str | os.PathLike, tool_use_id: str) -> dict | None:
+    """The input the model wrote for this call, from the transcript (PreToolUse may have rewritten the one
+    the hooks see: ctxlean's own bounded Read adds a limit); None when the transcript does not have it."""
+    needle = tool_use_id.encode()
+    for block in _tool_uses(transcript, lambda line: needle in line):
+        if block.get("id") == tool_use_id:
+            return block["input"]
+    return None
+
+
+def edited_in(transcript: str | os.PathLike, cwd: str | None) -> set[str]:
+    """The files the session's edit calls changed, from the transcript's tail (its last 16 MB)."""
+    def may_edit(line: bytes) -> bool:
+        return any(mark in line for mark in _EDIT_MARKS) or (b"sed " in line and b" -i" in line)
+
+    found = (edited(str(block.get("name")), block["input"], cwd) for block in _tool_uses(transcript, may_edit))
+    return {path for path in found if path}
