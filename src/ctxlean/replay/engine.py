@@ -94,8 +94,7 @@ class Arm:
         else:
             self.cost += cost
         if main:
-            self.context.append(int(usage.get("input_tokens") or 0) + int(usage.get("cache_read_input_tokens")
-                                or 0) + int(usage.get("cache_creation_input_tokens") or 0))
+            self.context.append(_usage_prompt(usage))
 
     def merge(self, other: Arm) -> None:
         for name in ("cost", "unpriced", "input", "output", "cache_read", "cache_write", "requests"):
@@ -293,10 +292,10 @@ class _ChainReplay:
                 self.now = item.ts or step * setup.pace_seconds
                 model = self._model(item)
                 if item.usage is not None:
-                    unseen = _usage_prompt(item.usage) - without.total
-                    if unseen > 0:  # context the source does not show
-                        self._unseen(without, with_, index, unseen, item.usage, last_prompt)
-                    last_prompt = _usage_prompt(item.usage)
+                    prompt = _usage_prompt(item.usage)
+                    if prompt > without.total:  # context the source does not show
+                        self._unseen(without, with_, index, prompt - without.total, item.usage, last_prompt)
+                    last_prompt = prompt
                 for fact, source in due.pop(index, []):
                     self._fetch(with_, model, fact, source, index)
                 if not item.billed:
