@@ -10,17 +10,14 @@ payload's size in memory) lives only in the child, never in the long-lived serve
 from __future__ import annotations
 
 import json
-import os
-import selectors
-import subprocess
 import sys
-import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import jsonpath_rfc9535
 
-from ctxlean.mcp_server.lines import Row, TimeUp, line_rows
+from ctxlean.mcp_server import worker
+from ctxlean.mcp_server.lines import Row, line_rows
 from ctxlean.redact import Masker
 
 MAX_JSON_BYTES = 32 << 20  # parsed whole: beyond this the answer says how to narrow the payload first
@@ -57,51 +54,21 @@ def search(store_path: Path, handle: str, project: str, path: str, piece_bytes: 
     """Rows of the query's result (one value: the value; several: a JSON list of them), in order;
     TimeUp at the deadline with the number of the row the answer had reached. With `redact`, each line is
     masked whole before it is cut into pieces."""
-    package_root = str(Path(__file__).resolve().parents[2])  # this ctxlean, not whatever else is installed
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))}
-    request = json.dumps({"store": str(store_path), "handle": handle, "project": project, "path": path,
-                          "piece_bytes": piece_bytes, "redact": redact})
-    # -P: never import from the current directory (a project could hold its own "ctxlean" package)
-    proc = subprocess.Popen([sys.executable, "-P", "-m", "ctxlean.mcp_server.jsonpath_worker"], env=env,
-                            cwd=str(Path(store_path).parent), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE)
-    try:
-        proc.stdin.write(request.encode("utf-8", "surrogatepass"))
-        proc.stdin.close()
-        yield from _rows(proc, deadline)
-        if proc.wait() != 0:
-            lines = proc.stderr.read().decode("utf-8", "replace").strip().splitlines()
-            raise JsonPathFailed(f"jsonpath failed: {lines[-1][:200] if lines else proc.returncode}")
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-        proc.wait()
-        for stream in (proc.stdin, proc.stdout, proc.stderr):
-            stream.close()
-
-
-def _rows(proc: subprocess.Popen, deadline: float) -> Iterator[Row]:
-    selector = selectors.DefaultSelector()
-    selector.register(proc.stdout, selectors.EVENT_READ)
-    pending = b""
+    request = {"store": str(store_path), "handle": handle, "project": project, "path": path,
+               "piece_bytes": piece_bytes, "redact": redact}
     reached = 1
-    while True:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            proc.kill()
-            raise TimeUp(reached)
-        if not selector.select(remaining):
-            continue
-        data = os.read(proc.stdout.fileno(), 1 << 16)
-        if not data:
-            return
-        *messages, pending = (pending + data).split(b"\n")
-        for message in messages:
-            row = json.loads(message)
+
+    def at() -> int:
+        return reached
+
+    try:
+        for row in worker.run("ctxlean.mcp_server.jsonpath_worker", request, str(store_path), deadline, at):
             if isinstance(row, dict):  # the child's account of what went wrong, for the model
                 raise JsonPathFailed(row["error"])
             reached = row[0]
             yield tuple(row)
+    except worker.WorkerFailed as exc:
+        raise JsonPathFailed(f"jsonpath failed: {str(exc)[:200]}") from exc
 
 
 def json_rows(values: Iterable[object], piece_bytes: int, redact: bool = False) -> Iterator[Row]:
@@ -146,16 +113,7 @@ def _list_lines(first: object, second: object, rest: Iterator[object]) -> Iterat
     yield "]"
 
 
-def _limit_memory() -> None:
-    try:
-        import resource
-
-        resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT_BYTES, MEMORY_LIMIT_BYTES))
-    except (ImportError, ValueError, OSError):
-        pass
-
-
-def _answer(request: dict, out) -> None:
+def _answer(request: dict, send: Callable[[object], None]) -> None:
     import orjson
 
     from ctxlean.store.sqlite import SqliteStore
@@ -172,24 +130,19 @@ def _answer(request: dict, out) -> None:
     del raw
     values = (node.value for node in jsonpath_rfc9535.finditer(request["path"], document))
     for row in json_rows(values, request["piece_bytes"], request.get("redact", False)):
-        out.write(json.dumps(row).encode() + b"\n")
-        out.flush()
+        send(row)
 
 
 def main() -> int:
-    request = json.loads(sys.stdin.buffer.read().decode("utf-8", "surrogatepass"))
-    _limit_memory()
-    out = sys.stdout.buffer
+    request, send = worker.child(MEMORY_LIMIT_BYTES)
     try:
-        _answer(request, out)
+        _answer(request, send)
     except JsonPathFailed as exc:
-        out.write(json.dumps({"error": str(exc)}).encode() + b"\n")
+        send({"error": str(exc)})
     except RecursionError:
-        out.write(json.dumps({"error": "the JSON is nested too deeply to query or print; "
-                                       "select a part with grep= or lines="}).encode() + b"\n")
+        send({"error": "the JSON is nested too deeply to query or print; select a part with grep= or lines="})
     except MemoryError:
-        out.write(json.dumps({"error": "the JSON is too big to query in memory; narrow it first with "
-                                       "grep= or lines="}).encode() + b"\n")
+        send({"error": "the JSON is too big to query in memory; narrow it first with grep= or lines="})
     return 0
 
 
