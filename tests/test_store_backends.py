@@ -4,10 +4,12 @@ ledger rows."""
 
 import inspect
 import io
+import json
 import threading
 
 import pytest
 
+from ctxlean.mcp_server.fetch import fetch_detail
 from ctxlean.store import HandleError, StoreError, open_store, protocol
 from ctxlean.store.chunks import CHUNK_SIZE
 from ctxlean.store.postgres import PgStore
@@ -110,6 +112,17 @@ def test_hostile_text_is_stored_and_served_exactly(store):
     info = store.put(data, project="/p\x00x", tool="Bash\x00", kind="text", description="desc \x00",
                      session_id="s\x00")
     assert store.read_bytes(info.handle, "/p\x00x" if store.backend == "sqlite" else "/p\ufffdx") == data
+
+
+def test_fetch_detail_answers_grep_and_jsonpath_from_either_backend(store):
+    data = json.dumps({"items": [{"id": i, "status": "error" if i % 7 == 3 else "ok"} for i in range(40)]},
+                      indent=1).encode()
+    handle = store.put(data, project="/p", tool="Bash", kind="json", description="items").handle
+    found = fetch_detail(store, "/p", handle, jsonpath="$.items[?@.status=='error'].id")
+    assert found.splitlines()[1:-1] == ["1: [", "2:  3,", "3:  10,", "4:  17,", "5:  24,", "6:  31,", "7:  38", "8: ]"]
+    grepped = fetch_detail(store, "/p", handle, grep='"error"')
+    assert [line.split(":")[0] for line in grepped.splitlines()[1:-1]] == [
+        str(n + 1) for n, line in enumerate(data.decode().split("\n")) if '"error"' in line]
 
 
 def test_text_too_varied_for_one_tsvector_is_still_stored_and_found_by_its_description(pg):

@@ -137,7 +137,7 @@ def fetch_detail(store, project: str, handle: str, lines: str | int | None = Non
         rows = grep_worker.search(store.location, handle, project, pattern, first, last, piece_bytes, redact, deadline)
     else:
         if "jsonpath" in given:
-            rows = jsonpath_worker.search(store.path, handle, project, jsonpath, piece_bytes, deadline, redact)
+            rows = jsonpath_worker.search(store.location, handle, project, jsonpath, piece_bytes, deadline, redact)
         else:
             rows = iter_lines(store, handle, project, first, piece_bytes, redact)
             if last is not None:

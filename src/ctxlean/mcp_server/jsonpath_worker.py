@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable, Iterable, Iterator
-from pathlib import Path
 
 import jsonpath_rfc9535
 
@@ -49,12 +48,12 @@ def too_big(size: int) -> JsonPathFailed:
         "grep='\"key\"' finds the lines that hold a key, lines=\"A-B\" reads them")
 
 
-def search(store_path: Path, handle: str, project: str, path: str, piece_bytes: int,
+def search(store_location: str, handle: str, project: str, path: str, piece_bytes: int,
            deadline: float, redact: bool = False) -> Iterator[Row]:
     """Rows of the query's result (one value: the value; several: a JSON list of them), in order;
     TimeUp at the deadline with the number of the row the answer had reached. With `redact`, each line is
-    masked whole before it is cut into pieces."""
-    request = {"store": str(store_path), "handle": handle, "project": project, "path": path,
+    masked whole before it is cut into pieces. `store_location` is the store's path or URL."""
+    request = {"store": store_location, "handle": handle, "project": project, "path": path,
                "piece_bytes": piece_bytes, "redact": redact}
     reached = 1
 
@@ -62,7 +61,7 @@ def search(store_path: Path, handle: str, project: str, path: str, piece_bytes: 
         return reached
 
     try:
-        for row in worker.run("ctxlean.mcp_server.jsonpath_worker", request, str(store_path), deadline, at):
+        for row in worker.run("ctxlean.mcp_server.jsonpath_worker", request, store_location, deadline, at):
             if isinstance(row, dict):  # the child's account of what went wrong, for the model
                 raise JsonPathFailed(row["error"])
             reached = row[0]
@@ -116,9 +115,9 @@ def _list_lines(first: object, second: object, rest: Iterator[object]) -> Iterat
 def _answer(request: dict, send: Callable[[object], None]) -> None:
     import orjson
 
-    from ctxlean.store.sqlite import SqliteStore
+    from ctxlean.store import open_store
 
-    with SqliteStore(Path(request["store"])) as store:
+    with open_store(request["store"]) as store:
         size = store.info(request["handle"], request["project"]).size
         if size > MAX_JSON_BYTES:
             raise too_big(size)
